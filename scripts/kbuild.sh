@@ -1,0 +1,41 @@
+#!/bin/bash
+# Configure and build a kernel out of tree, quietly, with ccache.
+# Usage: scripts/kbuild.sh SRC OUT [TARGET...]
+#   SRC     kernel source tree
+#   OUT     build directory (kept between runs; rebuilds are incremental)
+#   TARGET  make targets (default: the config's image and modules)
+# Environment: ARCH (x86_64), CROSS_COMPILE, FRAGMENTS (config fragments,
+#   default guest/config/test.config), BASECONFIG (allnoconfig), KBUILD_EXTRA
+#   (extra make arguments, e.g. W=1).
+# The full log is OUT/build.log; on failure its errors are printed.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+src=$(cd "$1" && pwd); out=$2; shift 2
+mkdir -p "$out"; out=$(cd "$out" && pwd)
+arch=${ARCH:-x86_64}
+fragments=${FRAGMENTS:-$TOP/guest/config/test.config}
+baseconfig=${BASECONFIG:-allnoconfig}
+
+export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
+export KBUILD_BUILD_TIMESTAMP="$BASE_DATE" KBUILD_BUILD_USER=bench KBUILD_BUILD_HOST=bench
+mk=(make -C "$src" O="$out" ARCH="$arch" -j"$(nproc)"
+    CC="ccache ${CROSS_COMPILE:-}gcc" ${CROSS_COMPILE:+CROSS_COMPILE=$CROSS_COMPILE}
+    ${KBUILD_EXTRA:-})
+
+# Configure when the fragments or the recipe changed since the last time.
+stamp="$baseconfig $fragments $(cat $fragments | sha256sum)"
+if [ ! -f "$out/.config" ] || [ "$(cat "$out/.bench-config" 2>/dev/null)" != "$stamp" ]; then
+	cat $fragments >"$out/fragment.config"
+	KCONFIG_ALLCONFIG="$out/fragment.config" "${mk[@]}" "$baseconfig" >"$out/build.log" 2>&1 ||
+		{ tail -n 20 "$out/build.log"; die "configuration failed"; }
+	"$TOP/scripts/checkconfig.sh" "$src" "$out/.config" $fragments
+	echo "$stamp" >"$out/.bench-config"
+fi
+
+[ $# -gt 0 ] || set -- all
+if ! "${mk[@]}" "$@" >>"$out/build.log" 2>&1; then
+	grep -E 'error:|Error [0-9]|undefined reference|multiple definition' "$out/build.log" |
+		head -n 20 >&2
+	die "build failed in $src (log: $out/build.log)"
+fi

@@ -1,0 +1,70 @@
+#!/bin/bash
+# Build build/linux: the base plus one commit per patch of `series`,
+# applied the way a user would: b4 am (offline) on the series mbox, then
+# git am.  Committer identity and dates are fixed, so the same patches give
+# the same commit ids everywhere.  Also keeps the cover letter's subject and
+# text as the branch description, which `make export` writes back.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+"$TOP/scripts/base.sh"
+repo=$BUILD/linux
+base=$(base_commit)
+
+if [ -d "$repo/.git" ]; then
+	[ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] ||
+		die "build/linux has uncommitted changes: commit them and 'make export', or stash them"
+	git -C "$repo" fetch -q "$(base_repo)" "$base"
+else
+	mkdir -p "$BUILD"
+	git clone -q --no-checkout "$(base_repo)" "$repo"
+fi
+
+# The series as one mbox, threaded under the cover letter, as it would
+# arrive from a list archive.  b4 needs a Message-Id on every message, and
+# b4 0.12 on Python 3.11 chokes on folded headers: unfold them (RFC 5322
+# unfolding does not change a header's value).
+mbox=$BUILD/series.mbox
+: >"$mbox"
+n=0
+for p in "$TOP/patches/0000-cover-letter.patch" $(series_patches); do
+	[ -f "$p" ] || die "series: $(basename "$p") listed but not in patches/"
+	id="<$n.$(sha1sum <"$p" | cut -c1-16)@zone-device-bench>"
+	[ $n -eq 0 ] && cover_id=$id
+	awk -v id="$id" -v irt="$cover_id" -v first=$n '
+		NR == 1 { print; print "Message-Id: " id; if (first) print "In-Reply-To: " irt; hdr = 1; next }
+		hdr && /^[ \t]/ { sub(/^[ \t]+/, " "); held = held $0; next }
+		hdr { if (held != "") print held; held = $0; if ($0 == "") { hdr = 0; print; held = "" } next }
+		{ print }' "$p" >>"$mbox"
+	n=$((n + 1))
+done
+npatches=$((n - 1))
+
+rm -rf "$BUILD/b4"
+export XDG_CACHE_HOME=$BUILD/b4/cache XDG_DATA_HOME=$BUILD/b4/data
+export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=b4.attestation-policy GIT_CONFIG_VALUE_0=off
+b4log=$BUILD/b4/b4.log
+mkdir -p "$BUILD/b4"
+if ! (cd "$repo" && b4 --offline-mode --no-stdin --no-interactive \
+	am -m "$mbox" -o "$BUILD/b4" -n series -C) >"$b4log" 2>&1; then
+	cat "$b4log" >&2
+	die "b4 am failed on $mbox"
+fi
+[ -f "$BUILD/b4/series.mbx" ] || { cat "$b4log" >&2; die "b4 am wrote no series.mbx"; }
+got=$(grep -c '^From ' "$BUILD/b4/series.mbx" || true)
+[ "$got" = "$npatches" ] || { cat "$b4log" >&2; die "b4 am kept $got of $npatches patches"; }
+
+git -C "$repo" checkout -q -f -B series "$base"
+if ! git -C "$repo" am -q --committer-date-is-author-date "$BUILD/b4/series.mbx" \
+	>"$BUILD/b4/am.log" 2>&1; then
+	failed=$(sed -n 's/^Patch failed at \([0-9]*\) \(.*\)/\1 \2/p' "$BUILD/b4/am.log")
+	git -C "$repo" am --abort
+	cat "$BUILD/b4/am.log" >&2
+	die "patch ${failed%% *}/$npatches does not apply: ${failed#* }"
+fi
+
+# The cover letter's subject and text, kept for `make export`.
+desc=$("$TOP/scripts/cover.sh" "$TOP/patches/0000-cover-letter.patch")
+git -C "$repo" config branch.series.description "$desc"
+
+log "build/linux: $npatches patches on $(git -C "$repo" rev-parse --short=12 "$base") (Linux $BASE_VERSION), HEAD $(git -C "$repo" rev-parse --short=12 HEAD)"
