@@ -4,8 +4,12 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$TOP/scripts/base.conf"
 
 BUILD=${BUILD:-$TOP/build}
+LINUX_TREE=${LINUX_TREE:-$BUILD/linux}
 CACHE=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zone-device-bench}
 BASE_REPO=$CACHE/linux-$BASE_VERSION.git
+# The series: a list of patch files and the folder they are in.
+SERIES_FILE=${SERIES_FILE:-$TOP/series}
+PATCH_DIR=${PATCH_DIR:-$TOP/patches}
 
 # A fixed identity for every commit the bench makes (import, git am), so
 # commit ids do not depend on who ran it or when.
@@ -24,7 +28,22 @@ base_commit() { git -C "$(base_repo)" rev-parse HEAD; }
 
 # Patch files of the series, in order, as paths.
 series_patches() {
-	grep -vE '^[[:space:]]*(#|$)' "$TOP/series" | while read -r p; do
-		echo "$TOP/patches/$p"
+	grep -vE '^[[:space:]]*(#|$)' "$SERIES_FILE" | while read -r p; do
+		echo "$PATCH_DIR/$p"
 	done
 }
+
+# The bench's own checkout for builds (a worktree of build/linux), moved to
+# REV; only files that differ are rewritten, so builds stay incremental.
+SRC=$BUILD/src
+src_checkout() {
+	if ! git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
+		rm -rf "$SRC"
+		git -C "$LINUX_TREE" worktree prune
+		git -C "$LINUX_TREE" worktree add -q --detach "$SRC" "$1"
+	fi
+	git -C "$SRC" checkout -q -f --detach "$1"
+}
+
+# Print "stage: message (elapsed)" progress lines; STAGE_START is set by stage.
+stage() { STAGE=$1; STAGE_START=$SECONDS; log "$*"; }

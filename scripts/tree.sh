@@ -27,7 +27,7 @@ fi
 mbox=$BUILD/series.mbox
 : >"$mbox"
 n=0
-for p in "$TOP/patches/0000-cover-letter.patch" $(series_patches); do
+for p in "$PATCH_DIR/0000-cover-letter.patch" $(series_patches); do
 	[ -f "$p" ] || die "series: $(basename "$p") listed but not in patches/"
 	id="<$n.$(sha1sum <"$p" | cut -c1-16)@zone-device-bench>"
 	[ $n -eq 0 ] && cover_id=$id
@@ -60,11 +60,11 @@ if ! git -C "$repo" am -q --committer-date-is-author-date "$BUILD/b4/series.mbx"
 	failed=$(sed -n 's/^Patch failed at \([0-9]*\) \(.*\)/\1 \2/p' "$BUILD/b4/am.log")
 	git -C "$repo" am --abort
 	cat "$BUILD/b4/am.log" >&2
-	die "patch ${failed%% *}/$npatches does not apply: ${failed#* }"
+	die "patch $((10#${failed%% *}))/$npatches does not apply: ${failed#* }"
 fi
 
 # The cover letter's subject and text, kept for `make export`.
-desc=$("$TOP/scripts/cover.sh" "$TOP/patches/0000-cover-letter.patch")
+desc=$("$TOP/scripts/cover.sh" "$PATCH_DIR/0000-cover-letter.patch")
 git -C "$repo" config branch.series.description "$desc"
 
 log "build/linux: $npatches patches on $(git -C "$repo" rev-parse --short=12 "$base") (Linux $BASE_VERSION), HEAD $(git -C "$repo" rev-parse --short=12 HEAD)"

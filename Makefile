@@ -1,0 +1,53 @@
+# The bench for the ZONE_DEVICE refcounting series.  See README.md.
+#
+#   make run      apply, build, boot in QEMU, test, report (SERIES=none: the base)
+#   make check    everything CI runs (.ci/run)
+#
+# Pieces: deps base tree export lint bisect bisect-all test clean.
+
+SHELL := /bin/bash
+SERIES ?= full
+VARIANT := $(if $(filter none,$(SERIES)),base,series)
+
+.PHONY: all deps base tree export lint roundtrip bisect bisect-all run check test clean
+
+all: run
+
+deps:
+	@scripts/deps.sh
+
+base: deps
+	@scripts/base.sh
+
+tree: base
+	@scripts/tree.sh
+
+export:
+	@scripts/export.sh
+
+lint: tree
+	@scripts/lint.sh
+
+# patches/ is exactly what `make export` writes from `make tree`.
+roundtrip: tree
+	@scripts/roundtrip.sh
+
+bisect: tree
+	@scripts/bisect.sh
+
+bisect-all: bisect
+	@scripts/deps.sh cross
+	@scripts/bisect-all.sh
+
+run: $(if $(filter none,$(SERIES)),base,tree)
+	@scripts/run.sh $(VARIANT)
+
+# The bench's own tests (fixtures under scripts/tests/).
+test: deps
+	@scripts/tests/run.sh
+
+check: deps
+	@scripts/check.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the test kernel in QEMU and judge what it printed.
+
+  bench.py boot KBUILD INITRD RESULTS [--timeout S] [--label L] [--append ARG]
+  bench.py parse CONSOLE.LOG [RESULTS] [--label L]
+
+A run passes only if the guest printed "bench-guest: PASS", QEMU exited on
+its own before the timeout, every KUnit and guest test passed (a skip is not
+a pass), and the console holds no splat (bench_log.SPLATS).  The verdict is
+the last line printed; the exit status is 0 for PASS, 1 for FAIL.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_qemu    # noqa: E402
+import bench_report  # noqa: E402
+
+
+def read_lines(path):
+    with open(path, 'rb') as f:
+        return f.read().decode('utf-8', 'replace').splitlines()
+
+
+def kunit_built_in(kbuild):
+    try:
+        with open(os.path.join(kbuild, '.config')) as f:
+            return any(l.startswith('CONFIG_') and '_KUNIT_TEST=y' in l for l in f)
+    except FileNotFoundError:
+        return False
+
+
+def finish(result, lines, results, label):
+    if results:
+        bench_report.write(result, lines, results)
+    print(bench_report.table(result, label))
+    return 0 if result['verdict'] == 'PASS' else 1
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    b = sub.add_parser('boot')
+    b.add_argument('kbuild')
+    b.add_argument('initrd')
+    b.add_argument('results')
+    b.add_argument('--timeout', type=int, default=900)
+    b.add_argument('--append', action='append', default=[])
+    b.add_argument('--icount', action='store_true')
+    b.add_argument('--label', default='')
+    p = sub.add_parser('parse')
+    p.add_argument('log')
+    p.add_argument('results', nargs='?')
+    p.add_argument('--label', default='')
+    args = ap.parse_args(argv)
+
+    if args.cmd == 'parse':
+        lines = read_lines(args.log)
+        return finish(bench_report.evaluate(lines), lines, args.results, args.label)
+
+    os.makedirs(args.results, exist_ok=True)
+    log = os.path.join(args.results, 'console.log')
+    cmd = bench_qemu.command(args.kbuild, args.initrd, extra_args=args.append,
+                             icount=args.icount)
+    with open(os.path.join(args.results, 'qemu.cmdline'), 'w') as f:
+        f.write(' '.join(cmd) + '\n')
+    status, secs = bench_qemu.run(cmd, log, args.timeout)
+    lines = read_lines(log)
+    result = bench_report.evaluate(lines, status, secs,
+                                   need_kunit=kunit_built_in(args.kbuild))
+    return finish(result, lines, args.results, args.label)
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The one place that knows how the test guest is booted."""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+# Guest physical memory, 3 GiB of RAM below 4 GiB:
+#   0-2 GiB        System RAM
+#   2-2.5 GiB      memmap=!: legacy e820 pmem -> /dev/pmem0 (FS-DAX, devdax)
+#   2.5-2.75 GiB   memmap=$: reserved, test_hmm device 0 DEVICE_COHERENT range
+#   2.75-3 GiB     memmap=$: reserved, test_hmm device 1 DEVICE_COHERENT range
+MEMORY = '3G'
+CPUS = 2
+PMEM = 'memmap=512M!2G'
+SPM = [(0xa0000000, '256M'), (0xb0000000, '256M')]
+# Boot-time 2 MiB huge pages for hmm-tests' hugetlbfs cases.
+HUGEPAGES = 'hugepages=16'
+
+ARCHES = {
+    'x86_64': {
+        'qemu': 'qemu-system-x86_64',
+        'image': 'arch/x86/boot/bzImage',
+        'machine': ['-M', 'pc', '-cpu', 'max', '-bios', 'qboot.rom'],
+        'console': 'ttyS0',
+    },
+}
+
+
+def kernel_args(extra=()):
+    """The guest kernel command line."""
+    args = [f'console={ARCHES["x86_64"]["console"]}', 'panic=-1', PMEM, HUGEPAGES]
+    for addr, size in SPM:
+        args.append(f'memmap={size}${addr:#x}')
+    # Unknown "key=value" words reach init's environment: guest/tests/hmm-tests.
+    args += [f'hmm_spm{i}={addr:#x}' for i, (addr, _) in enumerate(SPM)]
+    return args + list(extra)
+
+
+def command(kbuild, initrd, arch='x86_64', extra_args=(), icount=False):
+    a = ARCHES[arch]
+    cmd = [a['qemu'], '-accel', 'tcg', *a['machine'],
+           '-smp', str(CPUS), '-m', MEMORY,
+           '-kernel', os.path.join(kbuild, a['image']), '-initrd', initrd,
+           '-append', ' '.join(kernel_args(extra_args)),
+           '-nographic', '-no-reboot', '-serial', 'stdio', '-monitor', 'none']
+    if icount:
+        # Guest time counts instructions: repeatable timings under TCG.
+        cmd += ['-icount', 'shift=0,sleep=off']
+    return cmd
+
+
+def run(cmd, log_path, timeout):
+    """Run QEMU with its console going to log_path.
+
+    Returns (status, seconds): status is 'exited' or 'timeout' (QEMU was
+    killed after `timeout` seconds; a hung guest is a failure, never a skip).
+    """
+    if shutil.which(cmd[0]) is None:
+        raise FileNotFoundError(f'{cmd[0]} not found (scripts/deps.sh run)')
+    start = time.monotonic()
+    with open(log_path, 'wb') as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+            status = 'exited'
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            status = 'timeout'
+    return status, time.monotonic() - start

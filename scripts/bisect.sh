@@ -1,0 +1,59 @@
+#!/bin/bash
+# Build the kernel at every patch of the series (build/linux, base..HEAD),
+# in order, in one incremental build directory, and stop at the first patch
+# that does not build, naming it.
+#
+# What is built at each patch (BISECT=quick, the default, used by make check):
+#   - a full kernel and modules (compile and link) at a patch that touches
+#     anything but .c files (headers, Kconfig, Makefiles), and at the last;
+#   - otherwise, the objects of the .c files the patch changes that this
+#     config builds.  A .c-only patch that breaks the link (say, removes a
+#     function another file still calls) is caught at the next full build.
+# BISECT=full links at every patch.  The config is the test kernel's
+# (guest/config/test.config, x86_64); `make bisect-all` adds the others.
+# Usage: scripts/bisect.sh [KBUILD]   (default build/kernel/series)
+# Environment: BUILD_CMD replaces the kernel build (used by the bench's tests):
+#   it is run as BUILD_CMD SRC KBUILD [TARGET...].
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+kbuild=${1:-$BUILD/kernel/series}
+build=${BUILD_CMD:-$TOP/scripts/kbuild.sh}
+base=$(base_commit)
+mapfile -t revs < <(git -C "$LINUX_TREE" rev-list --reverse "$base..HEAD")
+total=${#revs[@]}
+[ "$total" -gt 0 ] || die "no patches in build/linux ($base..HEAD)"
+
+t0=$SECONDS
+n=0
+prev=$base
+for rev in "${revs[@]}"; do
+	n=$((n + 1))
+	subject=$(git -C "$LINUX_TREE" log -1 --format=%s "$rev")
+	src_checkout "$rev"
+	mapfile -t files < <(git -C "$SRC" diff --name-only "$prev" "$rev")
+	targets=()
+	# Objects alone only where a full build of this directory came before.
+	if [ "${BISECT:-quick}" = quick ] && [ $n -lt "$total" ] && [ -f "$kbuild/.bisect-full" ] &&
+		! printf '%s\n' "${files[@]}" | grep -qv '\.c$'; then
+		for f in "${files[@]}"; do
+			# Only objects this config builds (it has their .cmd file).
+			[ -f "$kbuild/$(dirname "$f")/.$(basename "${f%.c}").o.cmd" ] &&
+				targets+=("${f%.c}.o")
+		done
+		what="${#targets[@]} objects"
+		[ ${#targets[@]} -gt 0 ] || { log "[$n/$total] $subject: nothing in this config"; prev=$rev; continue; }
+	else
+		targets=(bzImage modules)
+		what="kernel"
+	fi
+	t=$SECONDS
+	if ! "$build" "$SRC" "$kbuild" "${targets[@]}" >"$BUILD/bisect.log" 2>&1; then
+		sed 's/^/    /' "$BUILD/bisect.log" | tail -n 25
+		die "[$n/$total] does not build: $subject"
+	fi
+	[ "$what" = kernel ] && touch "$kbuild/.bisect-full"
+	log "[$n/$total] $what ok ($(elapsed $((SECONDS - t))), total $(elapsed $((SECONDS - t0)))): $subject"
+	prev=$rev
+done
+log "all $total patches build ($(elapsed $((SECONDS - t0))))"

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Build the test kernel and guest for one variant of the tree, boot it in
+# QEMU and report.  Results go to build/results/VARIANT/.
+# Usage: scripts/run.sh [VARIANT]
+#   series  build/linux HEAD: the base plus the whole series (default)
+#   base    the base alone: what the tests say without the series
+# Environment: TIMEOUT (guest seconds, default 900), APPEND (extra kernel
+#   arguments, e.g. bench.tests=hmm-tests to run only some guest tests).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:-series}
+case $variant in
+series) rev=$(git -C "$LINUX_TREE" rev-parse HEAD) ;;
+base) rev=$(base_commit) ;;
+*) die "unknown variant '$variant' (series, base)" ;;
+esac
+
+kbuild=$BUILD/kernel/$variant
+results=$BUILD/results/$variant
+src_checkout "$rev"
+t0=$SECONDS
+log "$variant: building $(git -C "$SRC" log -1 --format='%h %s' | cut -c1-70)"
+"$TOP/scripts/kbuild.sh" "$SRC" "$kbuild" bzImage modules headers
+log "$variant: kernel built ($(elapsed $((SECONDS - t0))))"
+"$TOP/scripts/initramfs.sh" "$SRC" "$kbuild" "$kbuild/initramfs.cpio.gz"
+
+rm -rf "$results"
+extra=()
+for a in ${APPEND:-}; do extra+=(--append "$a"); done
+log "$variant: booting (QEMU TCG, timeout ${TIMEOUT:-900}s)"
+python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" "$results" \
+	--timeout "${TIMEOUT:-900}" --label "run $variant" "${extra[@]}"

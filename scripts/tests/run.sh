@@ -1,0 +1,103 @@
+#!/bin/bash
+# The bench's own tests: every gate must fail when it should, and name the
+# patch or test that made it fail.
+#   - the log-reading half (bench_*.py) on console logs in fixtures/;
+#   - lint on a patch with a checkpatch error;
+#   - tree on a series whose second patch does not apply;
+#   - bisect on a toy tree whose middle patch does not build;
+#   - a real hung guest: the test kernel booted with an init that sleeps.
+# Needs build/linux (make tree) and, for the hung guest, a built test kernel.
+set -u
+. "$(dirname "$0")/../lib.sh"
+HERE=$TOP/scripts/tests
+FIX=$HERE/fixtures
+
+n=0 passed=0 failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME WANT-STATUS PATTERN CMD...: CMD must exit WANT-STATUS (0, or
+# "fail" for any non-zero) and print a line matching PATTERN.
+expect() {
+	local name=$1 want=$2 pattern=$3 rc=0
+	shift 3
+	n=$((n + 1))
+	"$@" >"$tmp/out" 2>&1 || rc=$?
+	if { [ "$want" = fail ] && [ $rc -ne 0 ]; } || [ "$want" = "$rc" ]; then
+		if grep -qE -- "$pattern" "$tmp/out"; then
+			echo "ok $n $name"; passed=$((passed + 1)); return
+		fi
+		echo "# no line matches /$pattern/"
+	else
+		echo "# exit status $rc, want $want"
+	fi
+	sed 's/^/#   /' "$tmp/out" | tail -n 15
+	echo "not ok $n $name"; failed=$((failed + 1))
+}
+
+echo "KTAP version 1"
+
+expect "log parsing and verdicts (unittest)" 0 '^OK' \
+	python3 "$HERE/test_bench.py"
+
+# A series made of the real first patch plus a fixture patch.
+fixture_series() {
+	local dir=$1 extra=$2
+	mkdir -p "$dir"
+	cp "$PATCH_DIR/0000-cover-letter.patch" "$(series_patches | head -n 1)" "$FIX/$extra" "$dir/"
+	{ basename "$(series_patches | head -n 1)"; echo "$extra"; } >"$dir/series"
+}
+
+fixture_series "$tmp/style" 0002-checkpatch-error.patch
+expect "lint fails on a checkpatch error and names the patch" fail \
+	'^lint: 0002-checkpatch-error\.patch: checkpatch: total: [1-9][0-9]* errors' \
+	env PATCH_DIR="$tmp/style" SERIES_FILE="$tmp/style/series" "$TOP/scripts/lint.sh"
+
+fixture_series "$tmp/apply" 0002-does-not-apply.patch
+expect "tree fails on a patch that does not apply and names it" fail \
+	'patch 2/2 does not apply: .*mm/memremap: a patch against code that is not there' \
+	env PATCH_DIR="$tmp/apply" SERIES_FILE="$tmp/apply/series" BUILD="$tmp/build" \
+	LINUX_TREE="$tmp/build/linux" "$TOP/scripts/tree.sh"
+
+# A toy "kernel": one C file per patch, a build that compiles what it is
+# asked to (or everything), leaving .o.cmd files as Kbuild does.
+toy=$tmp/toy
+git init -q -b main "$toy/base" && (cd "$toy/base" &&
+	echo 'int a(void) { return 0; }' >a.c && git add a.c &&
+	git -c user.name=t -c user.email=t@t commit -qm base)
+git clone -q "$toy/base" "$toy/linux"
+toy_commit() { (cd "$toy/linux" && printf '%s\n' "$2" >"$1" && git add "$1" &&
+	git -c user.name=t -c user.email=t@t commit -qm "$3"); }
+toy_commit b.c 'int b(void) { return 1; }' "toy: add b"
+toy_commit a.c 'int a(void) { return 0 }' "toy: break a"
+toy_commit a.c 'int a(void) { return 2; }' "toy: mend a"
+cat >"$toy/build" <<'TOY'
+#!/bin/bash
+src=$1 out=$2; shift 2
+mkdir -p "$out"
+case "$1" in *.o) objs=("$@") ;; *) objs=($(cd "$src" && ls *.c | sed 's/c$/o/')) ;; esac
+for o in "${objs[@]}"; do
+	gcc -c "$src/${o%.o}.c" -o "$out/$o" && touch "$out/.$o.cmd" || exit 1
+done
+TOY
+chmod +x "$toy/build"
+expect "bisect stops at the patch that does not build and names it" fail \
+	'\[2/3\] does not build: toy: break a' \
+	env LINUX="$toy/base" LINUX_TREE="$toy/linux" BUILD="$tmp/toybuild" \
+	BUILD_CMD="$toy/build" "$TOP/scripts/bisect.sh" "$tmp/toybuild/kernel"
+
+kbuild=$BUILD/kernel/series
+if [ -f "$kbuild/arch/x86/boot/bzImage" ] && [ -f "$kbuild/initramfs.cpio.gz" ]; then
+	expect "a hung guest is a timeout and a failure" fail \
+		'guest timed out after' \
+		python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" \
+		"$tmp/hung" --timeout 20 --append=rdinit=/bin/sleep --append=600
+else
+	n=$((n + 1)); failed=$((failed + 1))
+	echo "# no test kernel in $kbuild: make run first"
+	echo "not ok $n a hung guest is a timeout and a failure"
+fi
+
+echo "1..$n"
+echo "bench: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Tests of the log-reading half of the bench, on console logs kept in
+fixtures/: each gate must say FAIL, and say why."""
+
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import bench         # noqa: E402
+import bench_ktap    # noqa: E402
+import bench_log     # noqa: E402
+import bench_qemu    # noqa: E402
+import bench_report  # noqa: E402
+
+
+def fixture(name):
+    return bench.read_lines(os.path.join(HERE, 'fixtures', name))
+
+
+class KtapTest(unittest.TestCase):
+    def test_nested_results(self):
+        top = bench_ktap.parse([
+            'KTAP version 1', '1..1',
+            '    KTAP version 1', '    # Subtest: suite', '    1..2',
+            '    ok 1 first', '[    1.5] unrelated kernel line',
+            '    not ok 2 second', 'not ok 1 suite'])
+        self.assertEqual([t.name for t in top], ['suite'])
+        self.assertEqual([c.name for c in top[0].children], ['first', 'second'])
+        self.assertEqual(top[0].status(), 'failed')
+
+    def test_skip_is_not_a_pass(self):
+        top = bench_ktap.parse(['KTAP version 1', '1..1', '    1..1',
+                                '    ok 1 a # SKIP no device', 'ok 1 s'])
+        self.assertEqual(top[0].status(), 'skipped')
+        self.assertEqual(top[0].children[0].reason, 'no device')
+
+    def test_plan_not_met(self):
+        top = bench_ktap.parse(['KTAP version 1', '1..2', '    1..3',
+                                '    ok 1 a', 'ok 1 s'])
+        self.assertEqual(top[0].status(), 'failed')        # 1 of 3 cases
+        self.assertEqual(top[-1].name, '(missing 1)')      # 1 of 2 suites
+
+    def test_unfinished_suite(self):
+        top = bench_ktap.parse(['KTAP version 1', '1..1', '    1..2', '    ok 1 a'])
+        self.assertEqual(top[0].name, '(unfinished)')
+        self.assertEqual(top[0].status(), 'failed')
+
+    def test_passing_log(self):
+        top = bench_ktap.parse(fixture('pass.log'))
+        self.assertIn('guest', [t.name for t in top])
+        self.assertTrue(all(t.status() == 'passed' for t in top), top)
+
+
+class LogTest(unittest.TestCase):
+    def test_splat_kinds(self):
+        lines = ['ok', 'WARNING: CPU: 1 PID: 1 at mm/memremap.c:1 f+0x1/0x2',
+                 'BUG: Bad page state in process x  pfn:123',
+                 'refcount_t: underflow; use-after-free.',
+                 'Bad page state in process kworker']
+        kinds = [k for _, k, _ in bench_log.splats(lines)]
+        self.assertEqual(kinds, ['warning', 'bug', 'refcount', 'bad page'])
+
+    def test_marker(self):
+        self.assertEqual(bench_log.marker(['x', 'bench-guest: PASS']), 'PASS')
+        self.assertEqual(bench_log.marker(['bench-guest: FAIL (1 of 2)']), 'FAIL')
+        self.assertIsNone(bench_log.marker(['echo bench-guest: PASS']))
+
+
+class VerdictTest(unittest.TestCase):
+    def verdict(self, name, **kw):
+        return bench_report.evaluate(fixture(name), **kw)
+
+    def test_pass(self):
+        r = self.verdict('pass.log', need_kunit=True)
+        self.assertEqual(r['verdict'], 'PASS', r['problems'])
+        self.assertGreater(r['totals']['passed'], 0)
+        self.assertEqual(r['totals']['failed'] + r['totals']['skipped'], 0)
+
+    def test_warning_splat_fails(self):
+        r = self.verdict('warning.log')
+        self.assertEqual(r['verdict'], 'FAIL')
+        self.assertTrue(any('warning: WARNING:' in p for p in r['problems']), r['problems'])
+
+    def test_missing_marker_fails(self):
+        r = self.verdict('no-marker.log')
+        self.assertEqual(r['verdict'], 'FAIL')
+        self.assertIn('no bench-guest: PASS/FAIL marker from the guest', r['problems'])
+
+    def test_failed_guest_test_is_named(self):
+        r = self.verdict('guest-fail.log')
+        self.assertEqual(r['verdict'], 'FAIL')
+        self.assertIn('guest pmem-dax-smoke: failed', r['problems'])
+
+    def test_skipped_case_fails(self):
+        r = self.verdict('skip.log')
+        self.assertEqual(r['verdict'], 'FAIL')
+        self.assertTrue(any(p.endswith(': skipped') for p in r['problems']), r['problems'])
+
+    def test_kunit_required_when_built_in(self):
+        r = self.verdict('skip.log', need_kunit=True)
+        self.assertEqual(r['verdict'], 'FAIL')
+        self.assertTrue(any('no KUnit results' in p for p in r['problems']))
+
+    def test_timeout_fails(self):
+        r = self.verdict('pass.log', qemu_status='timeout', seconds=30)
+        self.assertEqual(r['verdict'], 'FAIL')
+        self.assertIn('guest timed out after 30s', r['problems'])
+
+    def test_results_files(self):
+        lines = fixture('pass.log')
+        with tempfile.TemporaryDirectory() as d:
+            bench_report.write(bench_report.evaluate(lines), lines, d)
+            self.assertTrue(os.path.exists(os.path.join(d, 'results.json')))
+            ktap = os.listdir(os.path.join(d, 'ktap'))
+            self.assertIn('guest.ktap', ktap)
+            # The KTAP we write parses back to the same verdicts.
+            for k in ktap:
+                back = bench_ktap.parse(bench.read_lines(os.path.join(d, 'ktap', k)))
+                self.assertEqual(back[0].status(), 'passed', k)
+
+
+class QemuTest(unittest.TestCase):
+    def test_hung_command_times_out(self):
+        with tempfile.TemporaryDirectory() as d:
+            status, secs = bench_qemu.run(['sleep', '30'], os.path.join(d, 'log'), 1)
+        self.assertEqual(status, 'timeout')
+        self.assertLess(secs, 10)
+
+    def test_command_line(self):
+        cmd = bench_qemu.command('/k', '/i.cpio.gz')
+        self.assertIn('-no-reboot', cmd)
+        append = cmd[cmd.index('-append') + 1]
+        self.assertIn('memmap=512M!2G', append)
+        self.assertIn('memmap=256M$0xa0000000', append)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=1)
