@@ -4,9 +4,9 @@
 #   SRC     kernel source tree
 #   OUT     build directory (kept between runs; rebuilds are incremental)
 #   TARGET  make targets (default: the config's image and modules)
-# Environment: ARCH (x86_64), CROSS_COMPILE, FRAGMENTS (config fragments,
-#   default guest/config/test.config), BASECONFIG (allnoconfig), KBUILD_EXTRA
-#   (extra make arguments, e.g. W=1).
+# Environment: ARCH (x86_64), CROSS_COMPILE, FRAGMENTS (config fragments in
+#   guest/config, default test.config; see guest/config/matrix), BASECONFIG
+#   (allnoconfig), KBUILD_EXTRA (extra make arguments, e.g. W=1).
 # The full log is OUT/build.log; on failure its errors are printed.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -14,7 +14,14 @@ set -eu
 src=$(cd "$1" && pwd); out=$2; shift 2
 mkdir -p "$out"; out=$(cd "$out" && pwd)
 arch=${ARCH:-x86_64}
-fragments=${FRAGMENTS:-$TOP/guest/config/test.config}
+# Fragments: paths, or names in guest/config; a leading ~ applies a fragment
+# without checking its symbols (a later fragment turns some of them off).
+fragments=() checked=()
+for f in ${FRAGMENTS:-test.config}; do
+	path=${f#\~}; [ -f "$path" ] || path=$TOP/guest/config/$path
+	[ -f "$path" ] || die "no config fragment $f"
+	fragments+=("$path"); [ "${f:0:1}" = "~" ] || checked+=("$path")
+done
 baseconfig=${BASECONFIG:-allnoconfig}
 
 export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
@@ -24,12 +31,12 @@ mk=(make -C "$src" O="$out" ARCH="$arch" -j"$(nproc)"
     ${KBUILD_EXTRA:-})
 
 # Configure when the fragments or the recipe changed since the last time.
-stamp="$baseconfig $fragments $(cat $fragments | sha256sum)"
+stamp="$arch $baseconfig ${FRAGMENTS:-} $(cat "${fragments[@]}" | sha256sum)"
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.bench-config" 2>/dev/null)" != "$stamp" ]; then
-	cat $fragments >"$out/fragment.config"
+	cat "${fragments[@]}" >"$out/fragment.config"
 	KCONFIG_ALLCONFIG="$out/fragment.config" "${mk[@]}" "$baseconfig" >"$out/build.log" 2>&1 ||
 		{ tail -n 20 "$out/build.log"; die "configuration failed"; }
-	"$TOP/scripts/checkconfig.sh" "$src" "$out/.config" $fragments
+	[ ${#checked[@]} -eq 0 ] || "$TOP/scripts/checkconfig.sh" "$src" "$out/.config" "${checked[@]}"
 	echo "$stamp" >"$out/.bench-config"
 fi
 

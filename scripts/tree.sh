@@ -15,6 +15,14 @@ if [ -d "$repo/.git" ]; then
 	[ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] ||
 		die "build/linux has uncommitted changes: commit them and 'make export', or stash them"
 	git -C "$repo" fetch -q "$(base_repo)" "$base"
+	# Commits made in build/linux since the last `make tree` that patches/
+	# does not have yet would be lost: refuse, unless FORCE=1.
+	head=$(git -C "$repo" rev-parse -q --verify HEAD || true)
+	applied=$(git -C "$repo" rev-parse -q --verify refs/bench/applied || true)
+	if [ -n "$head" ] && [ "$head" != "$applied" ] && [ -z "${FORCE:-}" ] &&
+		! "$TOP/scripts/roundtrip.sh" >/dev/null 2>&1; then
+		die "build/linux has commits that patches/ does not: run make export (or FORCE=1 make tree to drop them)"
+	fi
 else
 	mkdir -p "$BUILD"
 	git clone -q --no-checkout "$(base_repo)" "$repo"
@@ -62,6 +70,8 @@ if ! git -C "$repo" am -q --committer-date-is-author-date "$BUILD/b4/series.mbx"
 	cat "$BUILD/b4/am.log" >&2
 	die "patch $((10#${failed%% *}))/$npatches does not apply: ${failed#* }"
 fi
+
+git -C "$repo" update-ref refs/bench/applied HEAD
 
 # The cover letter's subject and text, kept for `make export`.
 desc=$("$TOP/scripts/cover.sh" "$PATCH_DIR/0000-cover-letter.patch")
