@@ -63,8 +63,8 @@ def main(argv):
 
     os.makedirs(args.results, exist_ok=True)
     log = os.path.join(args.results, 'console.log')
-    cmd = bench_qemu.command(args.kbuild, args.initrd, extra_args=args.append,
-                             icount=args.icount)
+    cmd = bench_qemu.command(args.kbuild, args.initrd, args.results,
+                             extra_args=args.append, icount=args.icount)
     with open(os.path.join(args.results, 'qemu.cmdline'), 'w') as f:
         f.write(' '.join(cmd) + '\n')
     status, secs = bench_qemu.run(cmd, log, args.timeout)

@@ -18,6 +18,10 @@ PMEM = 'memmap=512M!2G'
 SPM = [(0xa0000000, '256M'), (0xb0000000, '256M')]
 # Boot-time 2 MiB huge pages for hmm-tests' hugetlbfs cases.
 HUGEPAGES = 'hugepages=16'
+# An NVMe controller with a controller memory buffer: the nvme driver
+# registers it as PCI P2PDMA memory (guest/tests/p2pmem).
+NVME_CMB_MB = 16
+NVME_DISK_BYTES = 16 << 20
 
 ARCHES = {
     'x86_64': {
@@ -39,12 +43,18 @@ def kernel_args(extra=()):
     return args + list(extra)
 
 
-def command(kbuild, initrd, arch='x86_64', extra_args=(), icount=False):
+def command(kbuild, initrd, scratch, arch='x86_64', extra_args=(), icount=False):
+    """The QEMU command line; its NVMe disk image is made in `scratch`."""
     a = ARCHES[arch]
+    disk = os.path.join(scratch, 'nvme.img')
+    with open(disk, 'wb') as f:
+        f.truncate(NVME_DISK_BYTES)
     cmd = [a['qemu'], '-accel', 'tcg', *a['machine'],
            '-smp', str(CPUS), '-m', MEMORY,
            '-kernel', os.path.join(kbuild, a['image']), '-initrd', initrd,
            '-append', ' '.join(kernel_args(extra_args)),
+           '-drive', f'file={disk},if=none,id=nvm,format=raw',
+           '-device', f'nvme,serial=bench,drive=nvm,cmb_size_mb={NVME_CMB_MB}',
            '-nographic', '-no-reboot', '-serial', 'stdio', '-monitor', 'none']
     if icount:
         # Guest time counts instructions: repeatable timings under TCG.

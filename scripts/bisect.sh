@@ -5,9 +5,11 @@
 #
 # What is built at each patch (BISECT=quick, the default, used by make check):
 #   - a full kernel and modules (compile and link) at a patch that touches
-#     anything but .c files (headers, Kconfig, Makefiles), and at the last;
+#     a build input other than .c files (headers, Kconfig, Makefiles,
+#     assembly, linker scripts), and at the last;
 #   - otherwise, the objects of the .c files the patch changes that this
-#     config builds.  A .c-only patch that breaks the link (say, removes a
+#     config builds (files that are no build input, such as documentation,
+#     need nothing).  A .c-only patch that breaks the link (say, removes a
 #     function another file still calls) is caught at the next full build.
 # BISECT=full links at every patch.  The config is the test kernel's
 # (guest/config/test.config, x86_64); `make bisect-all` adds the others.
@@ -35,8 +37,9 @@ for rev in "${revs[@]}"; do
 	targets=()
 	# Objects alone only where a full build of this directory came before.
 	if [ "${BISECT:-quick}" = quick ] && [ $n -lt "$total" ] && [ -f "$kbuild/.bisect-full" ] &&
-		! printf '%s\n' "${files[@]}" | grep -qv '\.c$'; then
+		! printf '%s\n' "${files[@]}" | grep -qE '\.(h|S|lds|lds\.S)$|(^|/)(Kconfig|Makefile|Kbuild)[^/]*$'; then
 		for f in "${files[@]}"; do
+			[ "${f%.c}" != "$f" ] || continue
 			# Only objects this config builds (it has their .cmd file).
 			[ -f "$kbuild/$(dirname "$f")/.$(basename "${f%.c}").o.cmd" ] &&
 				targets+=("${f%.c}.o")
@@ -48,6 +51,7 @@ for rev in "${revs[@]}"; do
 		what="kernel"
 	fi
 	t=$SECONDS
+	log "[$n/$total] building $what: $subject"
 	if ! "$build" "$SRC" "$kbuild" "${targets[@]}" >"$BUILD/bisect.log" 2>&1; then
 		sed 's/^/    /' "$BUILD/bisect.log" | tail -n 25
 		die "[$n/$total] does not build: $subject"

@@ -41,6 +41,12 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.bench-config" 2>/dev/null)" != "$s
 fi
 
 [ $# -gt 0 ] || set -- all
+# A line a minute while make runs, so a long build shows it is alive.
+( t=0; while sleep 60; do t=$((t + 1))
+	log "${out#"$TOP"/}: ${t}m, $(grep -c '^  CC' "$out/build.log") files compiled so far"
+done ) &
+ticker=$!
+trap 'kill $ticker 2>/dev/null' EXIT
 if ! "${mk[@]}" "$@" >>"$out/build.log" 2>&1; then
 	grep -E 'error:|Error [0-9]|undefined reference|multiple definition' "$out/build.log" |
 		head -n 20 >&2

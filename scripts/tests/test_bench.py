@@ -131,7 +131,9 @@ class QemuTest(unittest.TestCase):
         self.assertLess(secs, 10)
 
     def test_command_line(self):
-        cmd = bench_qemu.command('/k', '/i.cpio.gz')
+        with tempfile.TemporaryDirectory() as d:
+            cmd = bench_qemu.command('/k', '/i.cpio.gz', d)
+            self.assertTrue(os.path.exists(os.path.join(d, 'nvme.img')))
         self.assertIn('-no-reboot', cmd)
         append = cmd[cmd.index('-append') + 1]
         self.assertIn('memmap=512M!2G', append)

@@ -1,0 +1,92 @@
+#!/bin/bash
+# Show that the series' tests catch what its fixes fix: run the KUnit
+# suites (no guest tests) on trees that have the series' tests but not
+# (all of) its fixes, and report which cases fail where.
+#
+#   base+tests     the base with every test patch (subject "mm/tests:")
+#   before/after   for each patch with a Fixes: tag, the tree just before
+#                  and just after it, each with every test patch
+#   series         build/linux HEAD
+#
+# A fix passes its proof when at least one case fails before it and
+# passes after it.  The series must pass every case.  Test patches are
+# cherry-picked onto the older trees; one that does not apply fails the
+# proof.  Results: build/results/prove/TREE/ and a table on stdout.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+base=$(base_commit)
+head=$(git -C "$LINUX_TREE" rev-parse HEAD)
+mapfile -t commits < <(git -C "$LINUX_TREE" rev-list --reverse "$base..$head")
+tests=() fixes=()
+for c in "${commits[@]}"; do
+	subject=$(git -C "$LINUX_TREE" log -1 --format=%s "$c")
+	case $subject in mm/tests:*) tests+=("$c") ;; esac
+	git -C "$LINUX_TREE" log -1 --format=%B "$c" | grep -q '^Fixes: ' && fixes+=("$c")
+done
+[ ${#tests[@]} -gt 0 ] || die "no test patches (subject mm/tests:) in the series"
+kbuild=$BUILD/kernel/prove
+out=$BUILD/results/prove
+rm -rf "$out"; mkdir -p "$out"
+
+# run_tree NAME REV: REV plus every test patch it lacks, built and booted;
+# leaves the failing case names in $out/NAME/failed.
+run_tree() {
+	local name=$1 rev=$2 t
+	src_checkout "$rev"
+	for t in "${tests[@]}"; do
+		git -C "$SRC" merge-base --is-ancestor "$t" HEAD && continue
+		git -C "$SRC" cherry-pick -x "$t" >/dev/null 2>&1 || {
+			git -C "$SRC" cherry-pick --abort
+			die "$name: $(git -C "$LINUX_TREE" log -1 --format=%s "$t") does not apply"
+		}
+	done
+	log "$name: building $(git -C "$SRC" log -1 --format=%s "$rev" | cut -c1-60)"
+	"$TOP/scripts/kbuild.sh" "$SRC" "$kbuild" bzImage
+	# Only the KUnit suites: an empty guest, whatever its marker says.
+	python3 "$TOP/scripts/bench.py" boot "$kbuild" "$INITRD" "$out/$name" \
+		--timeout 600 --append bench.tests=none --label "$name" >"$out/$name.table" || true
+	python3 - "$out/$name/results.json" >"$out/$name/failed" <<-'PY'
+	import json, sys
+	r = json.load(open(sys.argv[1]))
+	for s in r['suites']:
+	    if s['kind'] == 'kunit':
+	        for t in s['tests']:
+	            if t['status'] != 'passed':
+	                print(f"{s['name']}.{t['name']}")
+	for p in r['problems']:
+	    if not p.startswith('kunit '):
+	        print(f"({p})")
+	PY
+	log "$name: $(wc -l <"$out/$name/failed") failing"
+}
+
+# The guest only needs to boot: any initramfs of the bench's will do.
+INITRD=$BUILD/kernel/series/initramfs.cpio.gz
+[ -f "$INITRD" ] || die "no initramfs: make run first"
+
+fail=0
+run_tree base+tests "$base"
+for k in "${fixes[@]}"; do
+	n=$(git -C "$LINUX_TREE" rev-list --count "$base..$k")
+	[ -d "$out/before-$n" ] || run_tree "before-$n" "$k~1"
+	run_tree "after-$n" "$k"
+	fixed=$(comm -23 <(sort "$out/before-$n/failed") <(sort "$out/after-$n/failed") | grep -v '^(' || true)
+	subject=$(git -C "$LINUX_TREE" log -1 --format=%s "$k")
+	if [ -n "$fixed" ]; then
+		echo "prove: patch $n ($subject) makes these pass:"
+		echo "$fixed" | sed 's/^/    /'
+	else
+		echo "prove: patch $n ($subject): no test fails before it and passes after it"
+		fail=1
+	fi
+done
+run_tree series "$head"
+
+echo "prove: on the base with the series' tests, these fail:"
+sed 's/^/    /' "$out/base+tests/failed"
+if [ -s "$out/series/failed" ]; then
+	echo "prove: the series itself fails:"; sed 's/^/    /' "$out/series/failed"; fail=1
+fi
+[ $fail -eq 0 ] && log "every fix is proven by a test, and the series passes them all"
+exit $fail
