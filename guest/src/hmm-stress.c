@@ -28,15 +28,22 @@
 #define NPAGES		32
 #define PROCS_PER_DEV	2
 
-enum { OP_MIGRATE, OP_CPU_FAULT, OP_MIGRATE_BACK, OP_FORK, OP_UNMAP, OP_RELEASE, NR_OPS };
-static const char *const op_names[NR_OPS] = {
-	"to-device", "cpu-fault", "to-system", "fork", "unmap-on-device", "release",
+enum {
+	OP_MIGRATE, OP_NO_MEMORY, OP_CPU_FAULT, OP_MIGRATE_BACK, OP_FORK,
+	OP_UNMAP, OP_RELEASE, NR_OPS
 };
+static const char *const op_names[NR_OPS] = {
+	"to-device", "device-full", "cpu-fault", "to-system", "fork",
+	"unmap-on-device", "release",
+};
+
+/* The driver copies what it sees into a mirror buffer of the caller's. */
+static unsigned long mirror[NPAGES * 65536 / sizeof(unsigned long)];
 
 static int dmirror(int fd, unsigned long req, void *addr, unsigned long npages)
 {
 	struct hmm_dmirror_cmd cmd = {
-		.addr = (uintptr_t)addr, .npages = npages,
+		.addr = (uintptr_t)addr, .ptr = (uintptr_t)mirror, .npages = npages,
 	};
 
 	while (ioctl(fd, req, &cmd) < 0) {
@@ -86,10 +93,25 @@ static int worker(const char *dev, int id, time_t end, unsigned long *ops)
 		for (i = 0; i < n; i++)
 			p[i] = seed + i;
 		ret = dmirror(fd, HMM_DMIRROR_MIGRATE_TO_DEV, p, NPAGES);
+		/*
+		 * A coherent device has no memory while another process
+		 * releases it: some pages stay in system memory, and the
+		 * driver's read-back of the range finds them missing.
+		 */
+		if (ret == -ENOENT) {
+			ops[OP_NO_MEMORY]++;
+			if (check(p, n, seed, "after a partial migration"))
+				return 1;
+			munmap(p, size);
+			continue;
+		}
 		if (ret < 0) {
 			fprintf(stderr, "%s: migrate to device: %s\n", dev, strerror(-ret));
 			return 1;
 		}
+		/* What the device sees of the pages it now holds. */
+		if (ret == NPAGES && check(mirror, n, seed, "device copy"))
+			return 1;
 		ops[OP_MIGRATE]++;
 
 		switch (rand_r(&rnd) % 5) {
