@@ -3,13 +3,13 @@
 #   make run      apply, build, boot in QEMU, test, report (SERIES=none: the base)
 #   make check    everything CI runs (.ci/run)
 #
-# Pieces: deps base tree export lint bisect bisect-all test clean.
+# Pieces: deps base tree export lint roundtrip bisect bisect-all prove test clean.
 
 SHELL := /bin/bash
 SERIES ?= full
 VARIANT := $(if $(filter none,$(SERIES)),base,series)
 
-.PHONY: all deps base tree export lint roundtrip bisect bisect-all run check test clean
+.PHONY: all deps base tree export lint roundtrip bisect bisect-all prove run check test clean
 
 all: run
 
@@ -41,6 +41,10 @@ bisect-all: bisect
 
 run: $(if $(filter none,$(SERIES)),base,tree)
 	@scripts/run.sh $(VARIANT)
+
+# The series' KUnit cases on trees without (some of) its fixes.
+prove: run
+	@scripts/prove.sh
 
 # The bench's own tests (fixtures under scripts/tests/).
 test: deps

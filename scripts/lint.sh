@@ -46,8 +46,9 @@ for p in "${patches[@]}"; do
 	n=$((n + 1)); name=${p##*/}
 	[ -f "$p" ] || continue
 	subj=$(sed -n '/^Subject: /{N;s/\n[ \t]\+/ /;p}' "$p" | head -n 1)
-	want="[PATCH $n/$total]"
-	case $subj in *"$want"*) ;; *) bad "$name: subject says '${subj#Subject: }', want $want" ;; esac
+	# git format-patch pads n to the width of N: [PATCH 01/10].
+	want=$(printf '[PATCH %0*d/%d]' ${#total} $n "$total")
+	[[ "$subj" == *"$want"* ]] || bad "$name: subject says '${subj#Subject: }', want $want"
 	author=$(sed -n 's/^From: //p' "$p" | head -n 1)
 	grep -qxF "Signed-off-by: $author" "$p" || bad "$name: no Signed-off-by: $author"
 	out=$(cd "$LINUX_TREE" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict \
@@ -61,8 +62,8 @@ for p in "${patches[@]}"; do
 done
 
 if [ -f "$cover" ]; then
-	want="[PATCH 0/$total]"
-	grep -q "^Subject: .*${want//[/\\[}" "$cover" || bad "cover letter: not ${want}"
+	want=$(printf '[PATCH %0*d/%d]' ${#total} 0 "$total")
+	grep -qF "Subject: $want" "$cover" || bad "cover letter: not ${want}"
 fi
 
 [ $fail -eq 0 ] && log "$total patches: checkpatch --strict clean, series, sign-offs and cover letter consistent"
