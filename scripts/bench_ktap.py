@@ -40,11 +40,13 @@ class Test:
             return 0
         return max(self.plan - len(self.children), 0)
 
-    def leaves(self):
+    def leaves(self, prefix=''):
+        """(path, test) for each test with no children below this one;
+        the path names the tests in between: 'case.param'."""
         if not self.children:
-            yield self
+            yield prefix or self.name, self
         for c in self.children:
-            yield from c.leaves()
+            yield from c.leaves(f'{prefix}.{c.name}' if prefix else c.name)
 
     def status(self):
         """'passed', 'failed' or 'skipped', for the test and all below it."""

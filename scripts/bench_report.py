@@ -20,11 +20,11 @@ def evaluate(lines, qemu_status='exited', seconds=None, need_kunit=False):
             leaves = list(test.leaves())
             rows.append({
                 'kind': kind, 'name': test.name, 'status': test.status(),
-                'passed': sum(x.status() == 'passed' for x in leaves),
-                'failed': sum(x.status() == 'failed' for x in leaves) + test.incomplete(),
-                'skipped': sum(x.status() == 'skipped' for x in leaves),
-                'tests': [{'name': x.name, 'status': x.status(), 'reason': x.reason}
-                          for x in leaves],
+                'passed': sum(x.status() == 'passed' for _, x in leaves),
+                'failed': sum(x.status() == 'failed' for _, x in leaves) + test.incomplete(),
+                'skipped': sum(x.status() == 'skipped' for _, x in leaves),
+                'tests': [{'name': path, 'status': x.status(), 'reason': x.reason}
+                          for path, x in leaves],
             })
         if kind == 'guest' and t.incomplete():
             rows.append({'kind': 'guest', 'name': f'(missing {t.incomplete()})',

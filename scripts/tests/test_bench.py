@@ -32,6 +32,14 @@ class KtapTest(unittest.TestCase):
         self.assertEqual([c.name for c in top[0].children], ['first', 'second'])
         self.assertEqual(top[0].status(), 'failed')
 
+    def test_parameterised_cases_are_named_by_path(self):
+        top = bench_ktap.parse([
+            'KTAP version 1', '1..1', '    1..1', '        1..2',
+            '        ok 1 private', '        not ok 2 p2pdma',
+            '    not ok 1 case', 'not ok 1 suite'])
+        self.assertEqual([(p, t.status()) for p, t in top[0].leaves()],
+                         [('case.private', 'passed'), ('case.p2pdma', 'failed')])
+
     def test_skip_is_not_a_pass(self):
         top = bench_ktap.parse(['KTAP version 1', '1..1', '    1..1',
                                 '    ok 1 a # SKIP no device', 'ok 1 s'])
