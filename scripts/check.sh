@@ -12,10 +12,11 @@ STAGES=(
 	"roundtrip scripts/roundtrip.sh"
 	"bisect    scripts/bisect.sh"
 	"run       scripts/run.sh series"
+	"prove     scripts/prove.sh"
 	"bench     scripts/tests/run.sh"
 )
 # Stages that need an earlier one to have passed.
-declare -A NEEDS=([lint]=tree [roundtrip]=tree [bisect]=tree [run]=bisect)
+declare -A NEEDS=([lint]=tree [roundtrip]=tree [bisect]=tree [run]=bisect [prove]=run)
 
 mkdir -p "$BUILD/check"
 declare -A RESULT
