@@ -47,7 +47,7 @@ prove: run
 	@scripts/prove.sh
 
 # The bench's own tests (fixtures under scripts/tests/).
-test: deps
+test: tree
 	@scripts/tests/run.sh
 
 check: deps
