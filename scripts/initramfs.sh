@@ -19,6 +19,7 @@ for app in $("$root/bin/busybox" --list); do
 	[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
 done
 install -m 755 "$TOP/guest/init" "$root/init"
+install -m 644 "$TOP/guest/lib.sh" "$root/lib/bench.sh"
 install -m 755 "$TOP/guest/tests"/* "$root/tests/"
 
 cflags=(-static -O2 -g0 -Wall -isystem "$kbuild/usr/include" -I "$src")

@@ -1,0 +1,15 @@
+# Shell helpers for the guest tests (installed as /lib/bench.sh).
+
+# Load test_hmm.  With the two reserved ranges the host puts on the command
+# line (hmm_spm0/1, in init's environment), devices 2 and 3 are
+# DEVICE_COHERENT; devices 0 and 1 are always DEVICE_PRIVATE.  Sets
+# HMM_DEVICES to the device files.
+load_test_hmm() {
+	local params=
+	HMM_DEVICES="/dev/hmm_dmirror0 /dev/hmm_dmirror1"
+	if [ -n "${hmm_spm0:-}" ] && [ -n "${hmm_spm1:-}" ]; then
+		params="spm_addr_dev0=$hmm_spm0 spm_addr_dev1=$hmm_spm1"
+		HMM_DEVICES="$HMM_DEVICES /dev/hmm_dmirror2 /dev/hmm_dmirror3"
+	fi
+	insmod /lib/modules/test_hmm.ko $params
+}
