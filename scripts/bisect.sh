@@ -52,7 +52,13 @@ for rev in "${revs[@]}"; do
 	fi
 	t=$SECONDS
 	log "[$n/$total] building $what: $subject"
-	if ! "$build" "$SRC" "$kbuild" "${targets[@]}" >"$BUILD/bisect.log" 2>&1; then
+	# The full log to a file; the build's once-a-minute progress lines on.
+	set +e
+	"$build" "$SRC" "$kbuild" "${targets[@]}" 2>&1 | tee "$BUILD/bisect.log" |
+		grep --line-buffered 'files compiled so far' >&2
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" -ne 0 ]; then
 		sed 's/^/    /' "$BUILD/bisect.log" | tail -n 25
 		die "[$n/$total] does not build: $subject"
 	fi
