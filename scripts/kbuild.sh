@@ -41,8 +41,9 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.bench-config" 2>/dev/null)" != "$s
 fi
 
 [ $# -gt 0 ] || set -- all
-# A line a minute while make runs, so a long build shows it is alive.
-( t=0; while sleep 60; do t=$((t + 1))
+# A line a minute while make runs, so a long build shows it is alive.  Its
+# sleep must not hold our stderr open: a reader of it would wait for it.
+( t=0; while sleep 60 </dev/null >/dev/null 2>&1; do t=$((t + 1))
 	log "${out#"$TOP"/}: ${t}m, $(grep -c '^  CC' "$out/build.log") files compiled so far"
 done ) &
 ticker=$!
