@@ -15,7 +15,8 @@ def evaluate(lines, qemu_status='exited', seconds=None, need_kunit=False):
     top = bench_ktap.parse(lines)
     rows = []
     for t in top:
-        kind = 'guest' if t.name == GUEST else 'kunit'
+        # "(missing N)" and "(unfinished)" stand for results that never came.
+        kind = 'guest' if t.name == GUEST else 'log' if t.name.startswith('(') else 'kunit'
         for test in (t.children if kind == 'guest' else [t]):
             leaves = list(test.leaves())
             rows.append({
