@@ -13,3 +13,14 @@ load_test_hmm() {
 	fi
 	insmod /lib/modules/test_hmm.ko $params
 }
+
+# Wait (up to 5 s) for a block device: libnvdimm probes asynchronously.
+wait_pmem() {
+	local i=0
+	while [ ! -b "$1" ]; do
+		i=$((i + 1))
+		[ $i -le 50 ] || { echo "no $1 after 5s"; return 1; }
+		sleep 0.1
+	done
+	echo "# $1: $(cat /sys/block/${1#/dev/}/size) sectors, dax $(cat /sys/block/${1#/dev/}/queue/dax)"
+}

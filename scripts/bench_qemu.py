@@ -7,14 +7,20 @@ import signal
 import subprocess
 import time
 
-# Guest physical memory, 3 GiB of RAM below 4 GiB:
-#   0-2 GiB        System RAM
-#   2-2.5 GiB      memmap=!: legacy e820 pmem -> /dev/pmem0 (FS-DAX, devdax)
-#   2.5-2.75 GiB   memmap=$: reserved, test_hmm device 0 DEVICE_COHERENT range
-#   2.75-3 GiB     memmap=$: reserved, test_hmm device 1 DEVICE_COHERENT range
-MEMORY = '3G'
+# Guest physical memory: 3.5 GiB of RAM, of which QEMU puts 3 GiB below
+# 4 GiB and 512 MiB above:
+#   0-2 GiB          System RAM
+#   2-2.5 GiB        memmap=!: legacy e820 pmem -> /dev/pmem0 (FS-DAX)
+#   2.5-2.75 GiB     memmap=$: reserved, test_hmm device 0 DEVICE_COHERENT range
+#   2.75-3 GiB       memmap=$: reserved, test_hmm device 1 DEVICE_COHERENT range
+#   4-4.0625 GiB     memmap=!: pmem, made device-dax with 4 KiB alignment
+#   4.125-4.1875 GiB memmap=!: pmem, made device-dax with 2 MiB alignment
+#   the rest         System RAM
+# Each pmem range is its own nd region (guest/tests/devdax finds them by
+# address).
+MEMORY = '3584M'
 CPUS = 2
-PMEM = 'memmap=512M!2G'
+PMEM = ['memmap=512M!2G', 'memmap=64M!0x100000000', 'memmap=64M!0x108000000']
 SPM = [(0xa0000000, '256M'), (0xb0000000, '256M')]
 # Boot-time 2 MiB huge pages for hmm-tests' hugetlbfs cases.
 HUGEPAGES = 'hugepages=16'
@@ -35,7 +41,7 @@ ARCHES = {
 
 def kernel_args(extra=()):
     """The guest kernel command line."""
-    args = [f'console={ARCHES["x86_64"]["console"]}', 'panic=-1', PMEM, HUGEPAGES]
+    args = [f'console={ARCHES["x86_64"]["console"]}', 'panic=-1', *PMEM, HUGEPAGES]
     for addr, size in SPM:
         args.append(f'memmap={size}${addr:#x}')
     # Unknown "key=value" words reach init's environment: guest/tests/hmm-tests.

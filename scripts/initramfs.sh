@@ -1,6 +1,6 @@
 #!/bin/bash
 # Build the guest's initramfs: busybox, guest/init, the tests in guest/tests,
-# the C programs in guest/src and hmm-tests (from SRC's selftests), all
+# the C programs in guest/src, hmm-tests and gup_test (from SRC's selftests), all
 # static and compiled against the kernel's own uapi headers, plus test_hmm.ko
 # and mkfs.ext4/mkfs.xfs from the host with their libraries.
 # Usage: scripts/initramfs.sh SRC KBUILD OUT.cpio.gz
@@ -30,9 +30,11 @@ for c in "$TOP"/guest/src/*.c; do
 		die "guest/src/$name.c does not build"
 done
 mm=$src/tools/testing/selftests/mm
-gcc "${cflags[@]}" -I "$src/tools/testing/selftests" -I "$src/tools/include/uapi" \
-	-o "$root/bin/hmm-tests" "$mm/hmm-tests.c" "$mm/vm_util.c" -lpthread ||
-	die "hmm-tests does not build"
+for t in hmm-tests gup_test; do
+	gcc "${cflags[@]}" -I "$src/tools/testing/selftests" -I "$src/tools/include/uapi" \
+		-o "$root/bin/$t" "$mm/$t.c" "$mm/vm_util.c" -lpthread ||
+		die "selftests/mm/$t does not build"
+done
 
 for ko in lib/test_hmm.ko; do
 	[ -f "$kbuild/$ko" ] && cp "$kbuild/$ko" "$root/lib/modules/"

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * FS-DAX mappings of a file: data written through 4 KiB and 2 MiB-aligned
+ * mappings is all there afterwards, fork, MAP_PRIVATE and mremap behave, and
+ * truncate or hole punch wait for a page that something still holds.
+ *
+ * Usage:
+ *   fsdax write  FILE MIB SEED   fill FILE (MIB MiB) through mappings, msync
+ *   fsdax verify FILE MIB SEED   check every byte with read() and a mapping
+ *   fsdax fork   FILE            shared and private mappings across fork()
+ *   fsdax mremap FILE            move and grow a mapping, then check the file
+ *   fsdax pin    FILE truncate|punch mapped|unmapped
+ *        A page of the file is held by a pipe (vmsplice) while another
+ *        process truncates the file or punches a hole over it, with the
+ *        mapping still there or already unmapped.  The truncate must wait
+ *        until the pipe gives the page back, and the pipe must still read
+ *        the data that was in the file.
+ *   fsdax longterm FILE          FOLL_LONGTERM pins of the file's pages
+ *        (gup_test's PIN_LONGTERM_TEST_START: shared and private, read-only
+ *        and writable, fast and slow) are all refused; a plain pin is not.
+ *
+ * Lines starting with "# " are information; exit 0 means every check passed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <mm/gup_test.h>
+
+#define PAGE		4096UL
+#define PMD		(2UL << 20)
+#define MIB		(1UL << 20)
+
+static const char *prog = "fsdax";
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, errno ? strerror(errno) : "failed");
+	exit(1);
+}
+
+#define check(cond, ...) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s: ", prog);				\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+		exit(1);						\
+	}								\
+} while (0)
+
+/* The expected content: one 64-bit word per 8 bytes of the file. */
+static uint64_t word(unsigned long seed, unsigned long off)
+{
+	uint64_t x = (seed + 1) * 0x9e3779b97f4a7c15ULL ^ (off / 8);
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
+}
+
+static void fill(void *p, unsigned long len, unsigned long seed, unsigned long off)
+{
+	uint64_t *w = p;
+	unsigned long i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = word(seed, off + i * 8);
+}
+
+/* Offset of the first mismatching byte, or -1. */
+static long mismatch(const void *p, unsigned long len, unsigned long seed, unsigned long off)
+{
+	const uint64_t *w = p;
+	unsigned long i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i] != word(seed, off + i * 8))
+			return off + i * 8;
+	return -1;
+}
+
+/* A shared mapping of FILE at a 2 MiB-aligned address, so that a 2 MiB
+ * extent of the file can be mapped by a PMD. */
+static void *map_aligned(int fd, unsigned long len, unsigned long off, int flags)
+{
+	unsigned long span = len + PMD;
+	char *area, *p;
+
+	area = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		fail("mmap (reserve)");
+	p = (char *)(((unsigned long)area + PMD - 1) & ~(PMD - 1));
+	munmap(area, span);
+	p = mmap(p, len, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, off);
+	if (p == MAP_FAILED)
+		fail("mmap");
+	return p;
+}
+
+static int open_file(const char *path, int flags)
+{
+	int fd = open(path, O_RDWR | flags, 0644);
+
+	if (fd < 0)
+		fail(path);
+	return fd;
+}
+
+/* FilePmdMapped of the calling process, in KiB (information only). */
+static long file_pmd_mapped(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "FilePmdMapped: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * The first 2 MiB are written one 4 KiB mapping per page, in a scrambled
+ * order; the rest through one 2 MiB-aligned mapping.
+ */
+static int cmd_write(const char *path, unsigned long mib, unsigned long seed)
+{
+	unsigned long size = mib * MIB, small = PMD < size ? PMD : size;
+	unsigned long i, n = small / PAGE;
+	int fd = open_file(path, O_CREAT | O_TRUNC);
+	char *p;
+
+	if (ftruncate(fd, size))
+		fail("ftruncate");
+	for (i = 0; i < n; i++) {
+		unsigned long pg = (i * 37) % n;	/* 37 is prime to n */
+
+		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pg * PAGE);
+		if (p == MAP_FAILED)
+			fail("mmap 4k");
+		fill(p, PAGE, seed, pg * PAGE);
+		if (msync(p, PAGE, MS_SYNC))
+			fail("msync 4k");
+		munmap(p, PAGE);
+	}
+	if (size > small) {
+		p = map_aligned(fd, size - small, small, MAP_SHARED);
+		fill(p, size - small, seed, small);
+		printf("# %s: FilePmdMapped %ld kB\n", path, file_pmd_mapped());
+		if (msync(p, size - small, MS_SYNC))
+			fail("msync");
+		munmap(p, size - small);
+	}
+	close(fd);
+	return 0;
+}
+
+static int cmd_verify(const char *path, unsigned long mib, unsigned long seed)
+{
+	unsigned long size = mib * MIB, off;
+	int fd = open_file(path, 0);
+	struct stat st;
+	char *buf, *p;
+	long bad;
+
+	if (fstat(fd, &st))
+		fail("fstat");
+	check((unsigned long)st.st_size == size, "%s: size %ld, expected %lu", path,
+	      (long)st.st_size, size);
+	buf = malloc(PMD);
+	for (off = 0; off < size; off += PMD) {
+		unsigned long len = size - off < PMD ? size - off : PMD;
+
+		check(pread(fd, buf, len, off) == (ssize_t)len, "%s: short read at %lu", path, off);
+		bad = mismatch(buf, len, seed, off);
+		check(bad < 0, "%s: read() differs at byte %ld", path, bad);
+	}
+	p = map_aligned(fd, size, 0, MAP_SHARED);
+	bad = mismatch(p, size, seed, 0);
+	check(bad < 0, "%s: mapping differs at byte %ld", path, bad);
+	munmap(p, size);
+	free(buf);
+	close(fd);
+	printf("# %s: %lu MiB verified\n", path, mib);
+	return 0;
+}
+
+static void wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		fail("waitpid");
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed (status %#x)", status);
+}
+
+/*
+ * A shared mapping is shared with a child: what the child writes the parent
+ * sees.  A private mapping is not: the child's writes go to its own copies
+ * and neither the parent's view nor the file changes.
+ */
+static int cmd_fork(const char *path)
+{
+	unsigned long size = 2 * PMD, half = size / 2;
+	int fd = open_file(path, O_CREAT | O_TRUNC);
+	char *shared, *private, *buf;
+	pid_t pid;
+	long bad;
+
+	if (ftruncate(fd, size))
+		fail("ftruncate");
+	shared = map_aligned(fd, size, 0, MAP_SHARED);
+	fill(shared, size, 1, 0);
+	private = map_aligned(fd, size, 0, MAP_PRIVATE);
+	bad = mismatch(private, size, 1, 0);
+	check(bad < 0, "private mapping differs from the file at %ld", bad);
+	fill(private, PAGE, 3, 0);		/* a copy before the fork */
+
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0) {
+		bad = mismatch(shared, half, 1, 0);
+		check(bad < 0, "child: shared mapping differs at %ld", bad);
+		fill(shared + half, half, 2, half);
+		bad = mismatch(private, PAGE, 3, 0);
+		check(bad < 0, "child: private copy differs at %ld", bad);
+		fill(private, size, 4, 0);
+		_exit(0);
+	}
+	wait_child(pid);
+	bad = mismatch(shared + half, half, 2, half);
+	check(bad < 0, "parent does not see the child's writes (byte %ld)", bad);
+	bad = mismatch(private, PAGE, 3, 0);
+	check(bad < 0, "parent's private copy changed (byte %ld)", bad);
+	bad = mismatch(private + half, half, 2, half);
+	check(bad < 0, "private mapping does not follow the file (byte %ld)", bad);
+
+	buf = malloc(size);
+	check(pread(fd, buf, size, 0) == (ssize_t)size, "short read");
+	bad = mismatch(buf, half, 1, 0);
+	check(bad < 0, "file differs at %ld after the child's private writes", bad);
+	bad = mismatch(buf + half, half, 2, half);
+	check(bad < 0, "file differs at %ld", bad);
+	munmap(shared, size);
+	munmap(private, size);
+	free(buf);
+	close(fd);
+	printf("# fork: shared and private mappings behave\n");
+	return 0;
+}
+
+/* Move a 2 MiB-aligned mapping to another 2 MiB-aligned address, then grow
+ * it after the file has grown, and write through each. */
+static int cmd_mremap(const char *path)
+{
+	unsigned long size = 2 * PMD;
+	int fd = open_file(path, O_CREAT | O_TRUNC);
+	char *p, *to, *buf;
+	long bad;
+
+	if (ftruncate(fd, size))
+		fail("ftruncate");
+	p = map_aligned(fd, size, 0, MAP_SHARED);
+	fill(p, size, 5, 0);
+	to = map_aligned(fd, 2 * size, 0, MAP_SHARED);
+	munmap(to, 2 * size);		/* an aligned hole to move into */
+	p = mremap(p, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	if (p == MAP_FAILED)
+		fail("mremap (move)");
+	bad = mismatch(p, size, 5, 0);
+	check(bad < 0, "moved mapping differs at %ld", bad);
+	fill(p, PMD, 6, 0);
+
+	if (ftruncate(fd, 2 * size))
+		fail("ftruncate (grow)");
+	p = mremap(p, size, 2 * size, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		fail("mremap (grow)");
+	fill(p + size, size, 7, size);
+	if (msync(p, 2 * size, MS_SYNC))
+		fail("msync");
+	munmap(p, 2 * size);
+
+	buf = malloc(2 * size);
+	check(pread(fd, buf, 2 * size, 0) == (ssize_t)(2 * size), "short read");
+	bad = mismatch(buf, PMD, 6, 0);
+	if (bad < 0)
+		bad = mismatch(buf + PMD, size - PMD, 5, PMD);
+	if (bad < 0)
+		bad = mismatch(buf + size, size, 7, size);
+	check(bad < 0, "file differs at %ld after mremap", bad);
+	free(buf);
+	close(fd);
+	printf("# mremap: moved and grown mappings write to the file\n");
+	return 0;
+}
+
+static int exited(pid_t pid, int *status)
+{
+	pid_t r = waitpid(pid, status, WNOHANG);
+
+	if (r < 0)
+		fail("waitpid");
+	return r == pid;
+}
+
+static int cmd_pin(const char *path, const char *op, const char *how)
+{
+	int punch = !strcmp(op, "punch"), unmap = !strcmp(how, "unmapped");
+	unsigned long size = PMD, i;
+	int fd = open_file(path, O_CREAT | O_TRUNC), pfd[2], status;
+	struct iovec iov;
+	char *p, *buf;
+	pid_t pid;
+	long bad;
+
+	check(punch || !strcmp(op, "truncate"), "pin: truncate or punch, not %s", op);
+	check(unmap || !strcmp(how, "mapped"), "pin: mapped or unmapped, not %s", how);
+	if (ftruncate(fd, size))
+		fail("ftruncate");
+	p = map_aligned(fd, size, 0, MAP_SHARED);
+	fill(p, size, 8, 0);
+	if (msync(p, size, MS_SYNC))
+		fail("msync");
+
+	/* The pipe takes a reference on the page at offset PAGE. */
+	if (pipe(pfd))
+		fail("pipe");
+	iov.iov_base = p + PAGE;
+	iov.iov_len = PAGE;
+	check(vmsplice(pfd[1], &iov, 1, 0) == PAGE, "vmsplice: %s", strerror(errno));
+	if (unmap)
+		munmap(p, size);
+
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (pid == 0) {
+		if (punch && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, size))
+			fail("fallocate");
+		if (!punch && ftruncate(fd, 0))
+			fail("ftruncate");
+		_exit(0);
+	}
+	/* Give the truncate a second to finish, which it must not. */
+	for (i = 0; i < 10; i++) {
+		usleep(100000);
+		if (exited(pid, &status))
+			break;
+	}
+	check(i == 10, "%s finished while a page of the file was held (%s)", op, how);
+
+	buf = malloc(PAGE);
+	check(read(pfd[0], buf, PAGE) == PAGE, "read from pipe: %s", strerror(errno));
+	bad = mismatch(buf, PAGE, 8, PAGE);
+	check(bad < 0, "the pipe's page differs at %ld", bad);
+	for (i = 0; i < 100 && !exited(pid, &status); i++)
+		usleep(100000);
+	check(i < 100, "%s still waits 10 s after the page was given back", op);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed", op);
+
+	if (punch) {
+		check(pread(fd, buf, PAGE, PAGE) == PAGE, "short read");
+		for (i = 0; i < PAGE && !buf[i]; i++)
+			;
+		check(i == PAGE, "punched page reads back non-zero at %lu", i);
+	} else {
+		check(lseek(fd, 0, SEEK_END) == 0, "file not empty after truncate");
+	}
+	if (!unmap)
+		munmap(p, size);
+	free(buf);
+	close(fd);
+	printf("# pin: %s (%s) waited for the held page\n", op, how);
+	return 0;
+}
+
+/*
+ * A filesystem block cannot be pinned for ever, so every long-term pin of
+ * an FS-DAX page must fail, with EFAULT or EOPNOTSUPP, whatever the mapping.
+ * A short-term pin of the same pages (gup_test's PIN_BASIC_TEST) must work.
+ */
+static int cmd_longterm(const char *path)
+{
+	static const char *const flag_names[] = { "ro", "rw", "ro-fast", "rw-fast" };
+	unsigned long size = PMD;
+	int fd = open_file(path, O_CREAT | O_TRUNC), gup, shared, flags, refused = 0;
+	struct pin_longterm_test lt;
+	struct gup_test basic;
+	char *p;
+
+	gup = open("/sys/kernel/debug/gup_test", O_RDWR);
+	if (gup < 0)
+		fail("/sys/kernel/debug/gup_test");
+	if (ftruncate(fd, size))
+		fail("ftruncate");
+	for (shared = 0; shared < 2; shared++) {
+		p = map_aligned(fd, size, 0, shared ? MAP_SHARED : MAP_PRIVATE);
+		memset(p, 0x5a, size);
+		for (flags = 0; flags < 4; flags++) {
+			memset(&lt, 0, sizeof(lt));
+			lt.addr = (unsigned long)p;
+			lt.size = size;
+			lt.flags = flags;	/* USE_WRITE = 1, USE_FAST = 2 */
+			if (!ioctl(gup, PIN_LONGTERM_TEST_START, &lt)) {
+				ioctl(gup, PIN_LONGTERM_TEST_STOP);
+				check(0, "long-term pin (%s, %s) of an FS-DAX mapping worked",
+				      shared ? "shared" : "private", flag_names[flags]);
+			}
+			check(errno == EFAULT || errno == EOPNOTSUPP,
+			      "long-term pin (%s, %s): %s, not EFAULT or EOPNOTSUPP",
+			      shared ? "shared" : "private", flag_names[flags], strerror(errno));
+			refused++;
+		}
+		memset(&basic, 0, sizeof(basic));
+		basic.addr = (unsigned long)p;
+		basic.size = size;
+		basic.nr_pages_per_call = size / PAGE;
+		basic.gup_flags = 1;	/* FOLL_WRITE */
+		check(!ioctl(gup, PIN_BASIC_TEST, &basic), "short-term pin (%s): %s",
+		      shared ? "shared" : "private", strerror(errno));
+		munmap(p, size);
+	}
+	close(gup);
+	close(fd);
+	printf("# longterm: %d long-term pins refused, short-term pins work\n", refused);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 5 && !strcmp(argv[1], "write"))
+		return cmd_write(argv[2], strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
+	if (argc == 5 && !strcmp(argv[1], "verify"))
+		return cmd_verify(argv[2], strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "fork"))
+		return cmd_fork(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "mremap"))
+		return cmd_mremap(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "pin"))
+		return cmd_pin(argv[2], argv[3], argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "longterm"))
+		return cmd_longterm(argv[2]);
+	fprintf(stderr, "usage: see the comment at the top of fsdax.c\n");
+	return 2;
+}
