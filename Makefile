@@ -1,12 +1,14 @@
 # The bench for the ZONE_DEVICE refcounting series.  See README.md.
 #
-#   make run      apply, build, boot in QEMU, test, report (SERIES=none: the base)
+#   make run      apply, build, boot in QEMU, test, report (SERIES=none: the base;
+#                 DEBUG=1: the debug kernel, KASAN, lockdep, DEBUG_VM, panic_on_warn)
 #   make check    everything CI runs (.ci/run)
 #
 # Pieces: deps base tree export lint roundtrip bisect bisect-all prove test clean.
 
 SHELL := /bin/bash
 SERIES ?= full
+DEBUG ?= 0
 VARIANT := $(if $(filter none,$(SERIES)),base,series)
 
 .PHONY: all deps base tree export lint roundtrip bisect bisect-all prove run check test clean
@@ -40,7 +42,7 @@ bisect-all: bisect
 	@scripts/bisect-all.sh
 
 run: $(if $(filter none,$(SERIES)),base,tree)
-	@scripts/run.sh $(VARIANT)
+	@DEBUG=$(DEBUG) scripts/run.sh $(VARIANT)
 
 # The series' KUnit cases on trees without (some of) its fixes.
 prove: run
