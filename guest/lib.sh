@@ -24,3 +24,14 @@ wait_pmem() {
 	done
 	echo "# $1: $(cat /sys/block/${1#/dev/}/size) sectors, dax $(cat /sys/block/${1#/dev/}/queue/dax)"
 }
+
+# Whether the filesystem mounted on $1 runs with DAX (/proc/mounts says
+# "dax" or "dax=always"; xfs says "dax=never" when it turned DAX off).
+mounted_with_dax() {
+	local opts
+	opts=$(awk -v m="$1" '$2 == m { print $4 }' /proc/mounts)
+	case ",$opts," in
+	*,dax,* | *,dax=always,*) return 0 ;;
+	*) return 1 ;;
+	esac
+}

@@ -25,9 +25,11 @@ SPM = [(0xa0000000, '256M'), (0xb0000000, '256M')]
 # Boot-time 2 MiB huge pages for hmm-tests' hugetlbfs cases.
 HUGEPAGES = 'hugepages=16'
 # An NVMe controller with a controller memory buffer: the nvme driver
-# registers it as PCI P2PDMA memory (guest/tests/p2pmem).
+# registers it as PCI P2PDMA memory (guest/tests/p2pmem).  Its disk (a
+# sparse file) is a block device without DAX (guest/tests/bad-input); xfs
+# wants 300 MiB.
 NVME_CMB_MB = 16
-NVME_DISK_BYTES = 16 << 20
+NVME_DISK_BYTES = 320 << 20
 
 ARCHES = {
     'x86_64': {

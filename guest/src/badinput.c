@@ -45,8 +45,10 @@ static void report(const char *what, int err, const int *allowed)
 	printf("# %-52s %-10s %s\n", what, err ? strerrorname_np(err) : "0", verdict);
 }
 
-static const int any_error[] = { EINVAL, EFAULT, ENOMEM, EBUSY, ERANGE, ENXIO, -1 };
-static const int error_or_ok[] = { 0, EINVAL, EFAULT, ENOMEM, EBUSY, ERANGE, ENXIO, -1 };
+/* Clean results: an error code a caller can act on, or (where the input is
+ * merely odd, not invalid) success. */
+static const int any_error[] = { EINVAL, EFAULT, ENOMEM, EBUSY, EPERM, ERANGE, ENXIO, -1 };
+static const int error_or_ok[] = { 0, EINVAL, EFAULT, ENOMEM, EBUSY, EPERM, ERANGE, ENXIO, -1 };
 
 static int hmm_call(int fd, unsigned long req, struct hmm_dmirror_cmd *cmd)
 {
@@ -82,7 +84,7 @@ static int cmd_hmm(const char *dev)
 		} cases[] = {
 			{ "npages 0", (uintptr_t)buf, (uintptr_t)mirror, 0, error_or_ok },
 			{ "unaligned address", (uintptr_t)buf + 1, (uintptr_t)mirror, 1, error_or_ok },
-			{ "address 0", 0, (uintptr_t)mirror, 1, any_error },
+			{ "address 0", 0, (uintptr_t)mirror, 1, error_or_ok },
 			{ "kernel address", 0xffffffff81000000ULL, (uintptr_t)mirror, 1, any_error },
 			{ "npages 2^40", (uintptr_t)buf, (uintptr_t)mirror, 1ULL << 40, any_error },
 			{ "npages 2^52 (size wraps to 0)", (uintptr_t)buf, (uintptr_t)mirror,
@@ -120,7 +122,8 @@ static int map_result(void *p)
 
 static int cmd_devdax(const char *dev)
 {
-	static const int einval[] = { EINVAL, -1 }, einval_or_enxio[] = { EINVAL, ENXIO, -1 };
+	static const int einval[] = { EINVAL, -1 };
+	static const int bad_offset[] = { EINVAL, ENXIO, EOVERFLOW, -1 };
 	int fd = open(dev, O_RDWR);
 	char *p;
 
@@ -142,7 +145,7 @@ static int cmd_devdax(const char *dev)
 	if (p != MAP_FAILED)
 		munmap(p, PMD);
 	p = mmap(NULL, PMD, PROT_READ | PROT_WRITE, MAP_SHARED, fd, -PMD);
-	report("devdax: offset -2 MiB", map_result(p), einval_or_enxio);
+	report("devdax: offset -2 MiB", map_result(p), bad_offset);
 	close(fd);
 	return 0;
 }
