@@ -26,7 +26,7 @@ SPM = [(0xa0000000, '256M'), (0xb0000000, '256M')]
 HUGEPAGES = 'hugepages=16'
 # An NVMe controller with a controller memory buffer: the nvme driver
 # registers it as PCI P2PDMA memory (guest/tests/p2pmem).  Its disk (a
-# sparse file) is a block device without DAX (guest/tests/bad-input); xfs
+# sparse file) is a block device without DAX (guest/tests/untrusted-input); xfs
 # wants 300 MiB.
 NVME_CMB_MB = 16
 NVME_DISK_BYTES = 320 << 20
