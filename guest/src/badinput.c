@@ -51,8 +51,8 @@ static void report(const char *what, int err, const int *allowed)
 
 /* Clean results: an error code a caller can act on, or (where the input is
  * merely odd, not invalid) success. */
-static const int any_error[] = { EINVAL, EFAULT, ENOMEM, EBUSY, EPERM, ERANGE, ENXIO, -1 };
-static const int error_or_ok[] = { 0, EINVAL, EFAULT, ENOMEM, EBUSY, EPERM, ERANGE, ENXIO, -1 };
+static const int any_error[] = { EINVAL, EFAULT, ENOMEM, EBUSY, EPERM, ENOENT, ERANGE, ENXIO, -1 };
+static const int error_or_ok[] = { 0, EINVAL, EFAULT, ENOMEM, EBUSY, EPERM, ENOENT, ERANGE, ENXIO, -1 };
 
 /*
  * The ioctl, in a child given 10 seconds: a kernel that loops over a huge
