@@ -35,3 +35,39 @@ mounted_with_dax() {
 	*) return 1 ;;
 	esac
 }
+
+# put VALUE FILE: a sysfs write that says which one failed.
+put() {
+	echo "$1" >"$2" 2>/dev/null || { echo "writing '$1' to $2 failed" >&2; return 1; }
+}
+
+# make_devdax ADDRESS ALIGN: turn the legacy pmem range at ADDRESS (its nd
+# region, see scripts/bench_qemu.py) into a device-dax device with ALIGN
+# bytes alignment through libnvdimm's sysfs interface (what "ndctl
+# create-namespace -m devdax" does); prints the new device's name.
+make_devdax() {
+	local nd=/sys/bus/nd r region='' ns dax i=0
+	while :; do
+		for r in $nd/devices/region*; do
+			[ "$(cat $r/resource 2>/dev/null)" = "$1" ] && region=${r##*/}
+		done
+		[ -n "$region" ] && [ -n "$(ls -d $nd/devices/$region/namespace* 2>/dev/null)" ] && break
+		i=$((i + 1)); [ $i -le 50 ] || { echo "no nd region at $1" >&2; return 1; }
+		sleep 0.1
+	done
+	ns=$(ls -d $nd/devices/$region/namespace*.0 | head -n 1)
+	ns=${ns##*/}
+	dax=$(cat $nd/devices/$region/dax_seed)
+	if [ -e $nd/drivers/nd_pmem/$ns ]; then put "$ns" $nd/drivers/nd_pmem/unbind; fi
+	put "$(cat /proc/sys/kernel/random/uuid)" $nd/devices/$dax/uuid
+	put "$ns" $nd/devices/$dax/namespace
+	put "$2" $nd/devices/$dax/align
+	put pmem $nd/devices/$dax/mode
+	put "$dax" $nd/drivers/dax_pmem/bind
+	i=0
+	while [ ! -c /dev/$dax ]; do
+		i=$((i + 1)); [ $i -le 50 ] || { echo "no /dev/$dax" >&2; return 1; }
+		sleep 0.1
+	done
+	echo "$dax"
+}

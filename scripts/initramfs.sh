@@ -1,5 +1,6 @@
 #!/bin/bash
-# Build the guest's initramfs: busybox, guest/init, the tests in guest/tests,
+# Build the guest's initramfs: busybox, guest/init, the tests in guest/tests
+# and guest/manual (run only when named: benchmarks),
 # the C programs in guest/src, hmm-tests and gup_test (from SRC's selftests), all
 # static and compiled against the kernel's own uapi headers, plus test_hmm.ko
 # and mkfs.ext4/mkfs.xfs from the host with their libraries.
@@ -12,7 +13,7 @@ set -eu
 src=$(cd "$1" && pwd) kbuild=$(cd "$2" && pwd) out=$3
 root=$out.d
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,mnt,tests,lib/modules}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,mnt,tests,manual,lib/modules}
 
 cp /bin/busybox "$root/bin/busybox"
 for app in $("$root/bin/busybox" --list); do
@@ -21,6 +22,7 @@ done
 install -m 755 "$TOP/guest/init" "$root/init"
 install -m 644 "$TOP/guest/lib.sh" "$root/lib/bench.sh"
 install -m 755 "$TOP/guest/tests"/* "$root/tests/"
+install -m 755 "$TOP/guest/manual"/* "$root/manual/"
 
 cflags=(-static -O2 -g0 -Wall -isystem "$kbuild/usr/include" -I "$src")
 for c in "$TOP"/guest/src/*.c; do

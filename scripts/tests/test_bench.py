@@ -3,16 +3,21 @@
 """Tests of the log-reading half of the bench, on console logs kept in
 fixtures/: each gate must say FAIL, and say why."""
 
+import contextlib
+import io
+import json
 import os
 import sys
 import tempfile
 import unittest
+import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import bench         # noqa: E402
 import bench_ktap    # noqa: E402
 import bench_log     # noqa: E402
+import bench_perf    # noqa: E402
 import bench_qemu    # noqa: E402
 import bench_report  # noqa: E402
 
@@ -146,6 +151,80 @@ class QemuTest(unittest.TestCase):
         append = cmd[cmd.index('-append') + 1]
         self.assertIn('memmap=512M!2G', append)
         self.assertIn('memmap=256M$0xa0000000', append)
+
+
+class PerfTest(unittest.TestCase):
+    """bench_perf.py on small console logs, one per boot."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def log(self, name, figures, wall=None):
+        """A console log as the guest writes it: figures indented by init."""
+        d = os.path.join(self.tmp.name, name)
+        os.makedirs(d)
+        with open(os.path.join(d, 'console.log'), 'w') as f:
+            f.write('[    1.0] boot noise\n        # Subtest: guest\n')
+            for fig, value, unit in figures:
+                f.write(f'        perf: {fig} {value} {unit}\n')
+            f.write('    ok 1 perf\nbench-guest: PASS\n')
+        if wall is not None:
+            with open(os.path.join(d, 'wall_s'), 'w') as f:
+                f.write(f'{wall}\n')
+        return os.path.join(d, 'console.log')
+
+    def test_parse(self):
+        got = bench_perf.parse([
+            'perf: a 12 ns/page', '        perf: b 3.5 ns/2MiB',
+            '        # perf: c 1 ns/page', 'perf: mmap: No such device',
+            'perf: /dev/dax1.0: size 0, align 4096', 'xperf: d 1 ns/page',
+            '  perf: e 7 ns/page  '])
+        self.assertEqual(got, [('a', 12.0, 'ns/page'), ('b', 3.5, 'ns/2MiB'),
+                               ('e', 7.0, 'ns/page')])
+
+    def test_report(self):
+        base = [self.log(f'base-{i}', [('fault', v, 'ns/page'), ('pin', 10, 'ns/page')], w)
+                for i, (v, w) in enumerate([(100, 20), (300, 22), (200, 21)])]
+        series = [self.log(f'series-{i}', [('fault', v, 'ns/page'), ('pin', 10, 'ns/page'),
+                                           ('new', 5, 'ns/page')])
+                  for i, v in enumerate([150, 50])]
+        out = os.path.join(self.tmp.name, 'out')
+        table = bench_perf.report(base, series, out)
+        with open(os.path.join(out, 'perf.json')) as f:
+            rows = {r['name']: r for r in json.load(f)['figures']}
+        self.assertEqual(rows['fault']['base']['median'], 200)
+        self.assertEqual(rows['fault']['series']['median'], 100)
+        self.assertAlmostEqual(rows['fault']['ratio'], 0.5)
+        self.assertAlmostEqual(rows['pin']['ratio'], 1.0)
+        self.assertIsNone(rows['new']['ratio'])          # no base figure
+        self.assertEqual(rows['boot-wall']['base']['median'], 21)
+        self.assertEqual(rows['boot-wall']['unit'], 's')
+        self.assertIsNone(rows['boot-wall']['ratio'])    # no series wall times
+        self.assertIn('| fault | ns/page | 200.0 | 100.0 | 0.500 | 3/2 |', table)
+        with open(os.path.join(out, 'perf.md')) as f:
+            self.assertEqual(f.read(), table)
+        svg = ET.parse(os.path.join(out, 'perf.svg')).getroot()
+        self.assertEqual(svg.tag, '{http://www.w3.org/2000/svg}svg')
+        texts = [t.text for t in svg.iter('{http://www.w3.org/2000/svg}text')]
+        for label in ('fault', 'pin', 'new', 'boot-wall', '0.500', '1.000', 'n/a'):
+            self.assertIn(label, texts)
+
+    def test_log_without_figures_fails(self):
+        empty = self.log('empty', [])
+        self.assertRaises(ValueError, bench_perf.collect, [empty])
+        out = os.path.join(self.tmp.name, 'out')
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            rc = bench_perf.main(['report', '--base', empty, '--series', empty, '--out', out])
+        self.assertEqual(rc, 1)
+        self.assertIn('no "perf:" lines', err.getvalue())
+
+    def test_unit_must_agree(self):
+        a = self.log('a', [('fault', 1, 'ns/page')])
+        b = self.log('b', [('fault', 1, 'ns/2MiB')])
+        self.assertRaises(ValueError, bench_perf.collect, [a, b])
+        self.assertRaises(ValueError, bench_perf.compare, bench_perf.collect([a]),
+                          bench_perf.collect([b]))
 
 
 if __name__ == '__main__':
