@@ -4,14 +4,14 @@
 #                 DEBUG=1: the debug kernel, KASAN, lockdep, DEBUG_VM, panic_on_warn)
 #   make check    everything CI runs (.ci/run)
 #
-# Pieces: deps base tree export lint roundtrip bisect bisect-all prove test clean.
+# Pieces: deps base tree export lint roundtrip bisect bisect-all prove perf test clean.
 
 SHELL := /bin/bash
 SERIES ?= full
 DEBUG ?= 0
 VARIANT := $(if $(filter none,$(SERIES)),base,series)
 
-.PHONY: all deps base tree export lint roundtrip bisect bisect-all prove run check test clean
+.PHONY: all deps base tree export lint roundtrip bisect bisect-all prove run perf check test clean
 
 all: run
 
@@ -43,6 +43,11 @@ bisect-all: bisect
 
 run: $(if $(filter none,$(SERIES)),base,tree)
 	@DEBUG=$(DEBUG) scripts/run.sh $(VARIANT)
+
+# Microbenchmarks, base against series, on the kernels the two runs built
+# (make run SERIES=none; make run): not in CI.
+perf:
+	@scripts/perf.sh
 
 # The series' KUnit cases on trees without (some of) its fixes.
 prove: run

@@ -6,7 +6,12 @@
  * Usage:
  *   devdax map DEV SEED       fill the device through one mapping, check it
  *                             through a second one, then a child writes half
- *                             of a shared mapping and the parent checks it
+ *                             of a shared mapping and the parent checks it;
+ *                             the mapping must be accounted like a page
+ *                             cache mapping (its Rss in smaps): the page
+ *                             tables map the device's pages, not pfns
+ *                             (smaps leaves ZONE_DEVICE folios out of
+ *                             FilePmdMapped, so that stays 0)
  *   devdax verify DEV SEED    check what "map" left on the device
  *   devdax unbind DEV         a child keeps reading a mapping of DEV while
  *                             device_dax is unbound from it: the unbind must
@@ -119,17 +124,47 @@ static char *map(struct dax *d, unsigned long len, unsigned long off)
 	return p;
 }
 
+/* A field of the smaps entry of the mapping that starts at @p, in KiB. */
+static long smaps_kb(const void *p, const char *field)
+{
+	char line[256], want[32];
+	int in_vma = 0;
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		fail("/proc/self/smaps");
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' ')) {
+			if (in_vma)
+				break;
+			in_vma = !strncmp(line, want, strlen(want));
+		} else if (in_vma && !strncmp(line, field, strlen(field)) &&
+			   line[strlen(field)] == ':') {
+			kb = strtol(line + strlen(field) + 1, NULL, 10);
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
 static int cmd_map(const char *name, unsigned long seed)
 {
 	struct dax d = open_dax(name);
 	unsigned long half = d.size / 2 & ~(d.align - 1);
+	long bad, rss, pmd;
 	char *p, *q;
 	pid_t pid;
 	int status;
-	long bad;
 
 	p = map(&d, d.size, 0);
 	fill(p, d.size, seed, 0);
+	rss = smaps_kb(p, "Rss");
+	pmd = smaps_kb(p, "FilePmdMapped");
+	printf("# %s: mapping Rss %ld kB, FilePmdMapped %ld kB\n", name, rss, pmd);
+	check(rss == (long)(d.size >> 10), "%s: Rss of the mapping is %ld kB, not %lu",
+	      name, rss, d.size >> 10);
 	q = map(&d, d.size - half, half);	/* a second mapping, at an offset */
 	bad = mismatch(q, d.size - half, seed, half);
 	check(bad < 0, "%s: second mapping differs at %ld", name, bad);
