@@ -25,9 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <lib/test_hmm_uapi.h>
+#include "bench.h"
 
-#define PAGE	4096UL
-#define PMD	(2UL << 20)
 
 static int failures;
 

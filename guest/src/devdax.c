@@ -10,8 +10,6 @@
  *                             the mapping must be accounted like a page
  *                             cache mapping (its Rss in smaps): the page
  *                             tables map the device's pages, not pfns
- *                             (smaps leaves ZONE_DEVICE folios out of
- *                             FilePmdMapped, so that stays 0)
  *   devdax verify DEV SEED    check what "map" left on the device
  *   devdax unbind DEV         a child keeps reading a mapping of DEV while
  *                             device_dax is unbound from it: the unbind must
@@ -30,62 +28,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "devdax: %s: %s\n", what, errno ? strerror(errno) : "failed");
-	exit(1);
-}
-
-#define check(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "devdax: ");				\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		exit(1);						\
-	}								\
-} while (0)
-
-static unsigned long sysfs_ulong(const char *dev, const char *attr)
-{
-	char path[256];
-	unsigned long v;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/%s", dev, attr);
-	f = fopen(path, "r");
-	if (!f || fscanf(f, "%lu", &v) != 1)
-		fail(path);
-	fclose(f);
-	return v;
-}
-
-static uint64_t word(unsigned long seed, unsigned long off)
-{
-	uint64_t x = (seed + 1) * 0x9e3779b97f4a7c15ULL ^ (off / 8);
-
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 29);
-}
-
-static void fill(char *p, unsigned long len, unsigned long seed, unsigned long off)
-{
-	unsigned long i;
-
-	for (i = 0; i < len; i += 8)
-		*(uint64_t *)(p + i) = word(seed, off + i);
-}
-
-static long mismatch(const char *p, unsigned long len, unsigned long seed, unsigned long off)
-{
-	unsigned long i;
-
-	for (i = 0; i < len; i += 8)
-		if (*(const uint64_t *)(p + i) != word(seed, off + i))
-			return off + i;
-	return -1;
-}
+#include "bench.h"
 
 struct dax {
 	const char *name;
@@ -98,8 +41,8 @@ static struct dax open_dax(const char *name)
 	struct dax d = { .name = name };
 	char path[256];
 
-	d.size = sysfs_ulong(name, "size");
-	d.align = sysfs_ulong(name, "align");
+	d.size = dax_attr(name, "size");
+	d.align = dax_attr(name, "align");
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	d.fd = open(path, O_RDWR);
 	if (d.fd < 0)
@@ -124,36 +67,11 @@ static char *map(struct dax *d, unsigned long len, unsigned long off)
 	return p;
 }
 
-/* A field of the smaps entry of the mapping that starts at @p, in KiB. */
-static long smaps_kb(const void *p, const char *field)
-{
-	char line[256], want[32];
-	int in_vma = 0;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		fail("/proc/self/smaps");
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
-	while (fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' ')) {
-			if (in_vma)
-				break;
-			in_vma = !strncmp(line, want, strlen(want));
-		} else if (in_vma && !strncmp(line, field, strlen(field)) &&
-			   line[strlen(field)] == ':') {
-			kb = strtol(line + strlen(field) + 1, NULL, 10);
-		}
-	}
-	fclose(f);
-	return kb;
-}
-
 static int cmd_map(const char *name, unsigned long seed)
 {
 	struct dax d = open_dax(name);
 	unsigned long half = d.size / 2 & ~(d.align - 1);
-	long bad, rss, pmd;
+	long bad, rss;
 	char *p, *q;
 	pid_t pid;
 	int status;
@@ -161,8 +79,7 @@ static int cmd_map(const char *name, unsigned long seed)
 	p = map(&d, d.size, 0);
 	fill(p, d.size, seed, 0);
 	rss = smaps_kb(p, "Rss");
-	pmd = smaps_kb(p, "FilePmdMapped");
-	printf("# %s: mapping Rss %ld kB, FilePmdMapped %ld kB\n", name, rss, pmd);
+	printf("# %s: mapping Rss %ld kB\n", name, rss);
 	check(rss == (long)(d.size >> 10), "%s: Rss of the mapping is %ld kB, not %lu",
 	      name, rss, d.size >> 10);
 	q = map(&d, d.size - half, half);	/* a second mapping, at an offset */

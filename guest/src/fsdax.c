@@ -37,58 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <mm/gup_test.h>
-
-#define PAGE		4096UL
-#define PMD		(2UL << 20)
-#define MIB		(1UL << 20)
-
-static const char *prog = "fsdax";
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "%s: %s: %s\n", prog, what, errno ? strerror(errno) : "failed");
-	exit(1);
-}
-
-#define check(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s: ", prog);				\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		exit(1);						\
-	}								\
-} while (0)
-
-/* The expected content: one 64-bit word per 8 bytes of the file. */
-static uint64_t word(unsigned long seed, unsigned long off)
-{
-	uint64_t x = (seed + 1) * 0x9e3779b97f4a7c15ULL ^ (off / 8);
-
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 29);
-}
-
-static void fill(void *p, unsigned long len, unsigned long seed, unsigned long off)
-{
-	uint64_t *w = p;
-	unsigned long i;
-
-	for (i = 0; i < len / 8; i++)
-		w[i] = word(seed, off + i * 8);
-}
-
-/* Offset of the first mismatching byte, or -1. */
-static long mismatch(const void *p, unsigned long len, unsigned long seed, unsigned long off)
-{
-	const uint64_t *w = p;
-	unsigned long i;
-
-	for (i = 0; i < len / 8; i++)
-		if (w[i] != word(seed, off + i * 8))
-			return off + i * 8;
-	return -1;
-}
+#include "bench.h"
 
 /* A shared mapping of FILE at a 2 MiB-aligned address, so that a 2 MiB
  * extent of the file can be mapped by a PMD. */
@@ -115,21 +64,6 @@ static int open_file(const char *path, int flags)
 	if (fd < 0)
 		fail(path);
 	return fd;
-}
-
-/* FilePmdMapped of the calling process, in KiB (information only). */
-static long file_pmd_mapped(void)
-{
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
-	long kb = -1;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "FilePmdMapped: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
 }
 
 /*
@@ -159,7 +93,7 @@ static int cmd_write(const char *path, unsigned long mib, unsigned long seed)
 	if (size > small) {
 		p = map_aligned(fd, size - small, small, MAP_SHARED);
 		fill(p, size - small, seed, small);
-		printf("# %s: FilePmdMapped %ld kB\n", path, file_pmd_mapped());
+		printf("# %s: mapping Rss %ld kB\n", path, smaps_kb(p, "Rss"));
 		if (msync(p, size - small, MS_SYNC))
 			fail("msync");
 		munmap(p, size - small);

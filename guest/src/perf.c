@@ -38,10 +38,8 @@
 #include <unistd.h>
 #include <mm/gup_test.h>
 #include <lib/test_hmm_uapi.h>
+#include "bench.h"
 
-#define PAGE		4096UL
-#define PMD		(2UL << 20)
-#define MIB		(1UL << 20)
 #define FSDAX_SIZE	(16 * MIB)
 #define DEVDAX_MAX	(32 * MIB)
 #define HMM_SIZE	(4 * MIB)
@@ -49,21 +47,6 @@
 #define FOLL_WRITE	0x01	/* include/linux/mm_types.h, not uapi */
 
 static int reps = 5;
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "perf: %s: %s\n", what, errno ? strerror(errno) : "failed");
-	exit(1);
-}
-
-#define check(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "perf: ");				\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		exit(1);						\
-	}								\
-} while (0)
 
 static double now_ns(void)
 {
@@ -137,21 +120,6 @@ static void touch(char *p, unsigned long len)
 		((volatile char *)p)[i] = (char)(i / PAGE);
 }
 
-/* FilePmdMapped of the calling process, in KiB (information only). */
-static long file_pmd_mapped(void)
-{
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
-	long kb = -1;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "FilePmdMapped: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* One fault+unmap cycle: the mmap itself is not timed. */
 static double fault_cycle(int fd, char *addr, unsigned long len)
 {
@@ -187,7 +155,6 @@ static void pin_figure(const char *name, int gup, int fd, unsigned long skew)
 	int r;
 
 	touch(p, FSDAX_SIZE);
-	printf("# %s: FilePmdMapped %ld kB\n", name, file_pmd_mapped());
 	for (r = 0; r < reps; r++) {
 		struct gup_test g = {
 			.addr = (uintptr_t)p, .size = FSDAX_SIZE,
@@ -226,21 +193,6 @@ static void cmd_fsdax(const char *path)
 	pin_figure("gup-fast-pin-2m", gup, fd, 0);
 	close(gup);
 	close(fd);
-}
-
-static unsigned long dax_attr(const char *name, const char *attr)
-{
-	char path[256];
-	unsigned long v;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/%s", name, attr);
-	f = fopen(path, "r");
-	if (!f)
-		fail(path);
-	check(fscanf(f, "%lu", &v) == 1, "%s: not a number", path);
-	fclose(f);
-	return v;
 }
 
 static void cmd_devdax(const char *dev)
