@@ -41,6 +41,15 @@ put() {
 	echo "$1" >"$2" 2>/dev/null || { echo "writing '$1' to $2 failed" >&2; return 1; }
 }
 
+# devdax_ranges [ALIGN]: the pmem ranges the host set aside for device-dax
+# (devdax_ranges=ADDRESS:ALIGN,... on the command line, from
+# scripts/bench_qemu.py), one "ADDRESS ALIGN" per line; only those with
+# ALIGN bytes alignment if given.
+devdax_ranges() {
+	[ -n "${devdax_ranges:-}" ] || { echo "no devdax_ranges on the command line" >&2; return 1; }
+	echo "$devdax_ranges" | tr ',:' '\n ' | awk -v a="${1:-}" 'a == "" || $2 == a'
+}
+
 # make_devdax ADDRESS ALIGN: turn the legacy pmem range at ADDRESS (its nd
 # region, see scripts/bench_qemu.py) into a device-dax device with ALIGN
 # bytes alignment through libnvdimm's sysfs interface (what "ndctl

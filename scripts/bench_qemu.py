@@ -16,11 +16,13 @@ import time
 #   4-4.0625 GiB     memmap=!: pmem, made device-dax with 4 KiB alignment
 #   4.125-4.1875 GiB memmap=!: pmem, made device-dax with 2 MiB alignment
 #   the rest         System RAM
-# Each pmem range is its own nd region (guest/tests/devdax finds them by
-# address).
+# Each pmem range is its own nd region.  The guest finds the device-dax ones
+# by address, from the devdax_ranges word on the command line
+# (guest/tests/devdax, guest/manual/perf).
 MEMORY = '3584M'
 CPUS = 2
-PMEM = ['memmap=512M!2G', 'memmap=64M!0x100000000', 'memmap=64M!0x108000000']
+FSDAX_PMEM = (0x80000000, '512M')
+DEVDAX_PMEM = [(0x100000000, '64M', 4 << 10), (0x108000000, '64M', 2 << 20)]
 SPM = [(0xa0000000, '256M'), (0xb0000000, '256M')]
 # Boot-time 2 MiB huge pages for hmm-tests' hugetlbfs cases.
 HUGEPAGES = 'hugepages=16'
@@ -43,11 +45,15 @@ ARCHES = {
 
 def kernel_args(extra=()):
     """The guest kernel command line."""
-    args = [f'console={ARCHES["x86_64"]["console"]}', 'panic=-1', *PMEM, HUGEPAGES]
+    args = [f'console={ARCHES["x86_64"]["console"]}', 'panic=-1', HUGEPAGES]
+    for addr, size, *_ in [FSDAX_PMEM, *DEVDAX_PMEM]:
+        args.append(f'memmap={size}!{addr:#x}')
     for addr, size in SPM:
         args.append(f'memmap={size}${addr:#x}')
-    # Unknown "key=value" words reach init's environment: guest/tests/hmm-tests.
+    # Unknown "key=value" words reach init's environment: guest/lib.sh.
     args += [f'hmm_spm{i}={addr:#x}' for i, (addr, _) in enumerate(SPM)]
+    args.append('devdax_ranges=' + ','.join(f'{addr:#x}:{align}'
+                                            for addr, _, align in DEVDAX_PMEM))
     return args + list(extra)
 
 

@@ -149,8 +149,14 @@ class QemuTest(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(d, 'nvme.img')))
         self.assertIn('-no-reboot', cmd)
         append = cmd[cmd.index('-append') + 1]
-        self.assertIn('memmap=512M!2G', append)
-        self.assertIn('memmap=256M$0xa0000000', append)
+        words = append.split()
+        # Every pmem range is reserved, and the device-dax ones are named
+        # for the guest with their alignment.
+        self.assertIn('memmap=512M!0x80000000', words)
+        self.assertIn('memmap=64M!0x100000000', words)
+        self.assertIn('memmap=64M!0x108000000', words)
+        self.assertIn('memmap=256M$0xa0000000', words)
+        self.assertIn('devdax_ranges=0x100000000:4096,0x108000000:2097152', words)
 
 
 class PerfTest(unittest.TestCase):
