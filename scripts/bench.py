@@ -50,6 +50,8 @@ def main(argv):
     b.add_argument('--timeout', type=int, default=900)
     b.add_argument('--append', action='append', default=[])
     b.add_argument('--icount', action='store_true')
+    b.add_argument('--no-kunit', action='store_true',
+                   help='do not run the built-in KUnit suites (kunit.enable=0)')
     b.add_argument('--label', default='')
     p = sub.add_parser('parse')
     p.add_argument('log')
@@ -63,14 +65,15 @@ def main(argv):
 
     os.makedirs(args.results, exist_ok=True)
     log = os.path.join(args.results, 'console.log')
+    extra = args.append + (['kunit.enable=0'] if args.no_kunit else [])
     cmd = bench_qemu.command(args.kbuild, args.initrd, args.results,
-                             extra_args=args.append, icount=args.icount)
+                             extra_args=extra, icount=args.icount)
     with open(os.path.join(args.results, 'qemu.cmdline'), 'w') as f:
         f.write(' '.join(cmd) + '\n')
     status, secs = bench_qemu.run(cmd, log, args.timeout)
     lines = read_lines(log)
     result = bench_report.evaluate(lines, status, secs,
-                                   need_kunit=kunit_built_in(args.kbuild))
+                                   need_kunit=not args.no_kunit and kunit_built_in(args.kbuild))
     return finish(result, lines, args.results, args.label)
 
 

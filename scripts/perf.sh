@@ -5,7 +5,10 @@
 # (guest/manual/perf, guest/src/perf.c), then compare the medians
 # (scripts/bench_perf.py).  QEMU runs with -icount: guest time counts
 # instructions, so the figures repeat under TCG and do not depend on the
-# host's load.  Builds nothing: it stops if a kernel or initramfs is missing.
+# host's load.  The boots skip the KUnit suites (make run runs them): under
+# -icount QEMU runs the two vCPUs in turn on one host thread, and the
+# suite's two-thread case then waits seconds for a spinlock whose holder's
+# vCPU is not running.  Builds nothing: it stops if a kernel or initramfs is missing.
 # Results: build/results/perf/VARIANT-N/ (console.log, results.json, wall_s:
 # the boot's host wall time) and build/results/perf/perf.{md,json,svg}.
 # Usage: scripts/perf.sh
@@ -37,7 +40,7 @@ for variant in base series; do
 		log "$variant $n/$repeat: booting (QEMU TCG, -icount, timeout ${timeout}s)"
 		t0=$(date +%s.%N)
 		python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" "$results" \
-			--timeout "$timeout" --label "perf $variant $n" --icount \
+			--timeout "$timeout" --label "perf $variant $n" --icount --no-kunit \
 			--append bench.tests=perf ||
 			die "$variant $n/$repeat: the boot failed (see $results/console.log)"
 		wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
