@@ -43,7 +43,7 @@ for ko in lib/test_hmm.ko; do
 done
 
 # Dynamic host tools with the libraries they load.
-for tool in /sbin/mkfs.ext4 /sbin/mkfs.xfs; do
+for tool in /sbin/mkfs.ext4 /sbin/mkfs.xfs /sbin/fsck.ext4 /sbin/xfs_repair; do
 	cp "$tool" "$root/sbin/"
 	for lib in $(ldd "$tool" | grep -o '/[^ ]*'); do
 		mkdir -p "$root$(dirname "$lib")"
