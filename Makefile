@@ -11,7 +11,7 @@ SERIES ?= full
 DEBUG ?= 0
 VARIANT := $(if $(filter none,$(SERIES)),base,series)
 
-.PHONY: all deps base tree export lint roundtrip bisect bisect-all prove run perf check test clean
+.PHONY: all deps base tree export lint roundtrip bisect bisect-all prove run perf badinput check test clean
 
 all: run
 
@@ -48,6 +48,12 @@ run: $(if $(filter none,$(SERIES)),base,tree)
 # (make run SERIES=none; make run): not in CI.
 perf:
 	@scripts/perf.sh
+
+# The bad-input cases, base against series, from the console logs of the
+# last make run SERIES=none and make run: not in CI.
+badinput:
+	@python3 scripts/bench_badinput.py build/results/base/console.log \
+		build/results/series/console.log | tee build/results/badinput.md
 
 # The series' KUnit cases on trees without (some of) its fixes.
 prove: run

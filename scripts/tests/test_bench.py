@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import bench         # noqa: E402
+import bench_badinput  # noqa: E402
 import bench_ktap    # noqa: E402
 import bench_log     # noqa: E402
 import bench_perf    # noqa: E402
@@ -232,6 +233,41 @@ class PerfTest(unittest.TestCase):
         self.assertRaises(ValueError, bench_perf.compare, bench_perf.collect([a]),
                           bench_perf.collect([b]))
 
+
+
+class BadInputTest(unittest.TestCase):
+    """bench_badinput.py on console lines as the guest prints them."""
+
+    SERIES = [
+        '        # devdax: MAP_PRIVATE                   EINVAL     ok',
+        'device_dax dax2.0: badinput: dax_mmap: fail, attempted private mapping',
+        '        # hmm READ: npages 2^40                 EINVAL     ok',
+        '    ok 1 devdax',
+        '        # hmm READ: npages 0                    EINVAL     ok',
+        '        # hmm READ: npages 0                    EINVAL     ok',
+        '        # hmm: unknown ioctl                    EINVAL     ok',
+        '    ok 2 untrusted-input',
+    ]
+    BASE = [
+        '        # hmm READ: npages 0                    EINVAL     ok',
+        '        # hmm READ: npages 0                    0          unexpected',
+    ]
+
+    def test_cases_belong_to_the_test_that_ends_after_them(self):
+        c = bench_badinput.cases(self.SERIES)
+        self.assertEqual(c[('devdax', 'devdax: MAP_PRIVATE')], 'EINVAL ok')
+        self.assertEqual(c[('devdax', 'hmm READ: npages 2^40')], 'EINVAL ok')
+        # The same case on a second device is numbered.
+        self.assertIn(('untrusted-input', 'hmm READ: npages 0 #2'), c)
+        self.assertEqual(c[('untrusted-input', 'hmm: unknown ioctl')], 'EINVAL ok')
+        self.assertEqual(len(c), 5)
+
+    def test_unfinished_and_unreached(self):
+        t = bench_badinput.table(bench_badinput.cases(self.BASE),
+                                 bench_badinput.cases(self.SERIES))
+        self.assertIn('| devdax | devdax: MAP_PRIVATE | not reached | EINVAL ok |', t)
+        self.assertIn('| (unfinished) | hmm READ: npages 0 #2 | 0 unexpected | not reached |', t)
+        self.assertTrue(t.endswith('series: 5 cases, 0 unexpected; base: 2 reached, 1 unexpected'))
 
 if __name__ == '__main__':
     unittest.main(verbosity=1)
