@@ -8,7 +8,8 @@ guest/src/badinput.c prints each case as a line
 "# GROUP: CASE   RESULT   ok|unexpected" inside the guest test that ran it
 (devdax, fsdax-*, untrusted-input).  The table has one row per test and
 case, with the result and verdict on each side; a case the base never
-reached (an earlier check of its test failed, or the guest hung) says so.
+reached (an earlier check of its test failed) says so, and the cases of a
+test that never ended (the guest hung or timed out) are marked.
 """
 
 import re
@@ -41,13 +42,25 @@ def cases(lines):
     return out
 
 
+def lookup(side, test, case):
+    """What @side got for @case of @test.  The cases of a test that never
+    ended are filed under "(unfinished)": only the last test can be that."""
+    if (test, case) in side:
+        return side[(test, case)]
+    if ('(unfinished)', case) in side:
+        return side[('(unfinished)', case)] + ' (test unfinished)'
+    return 'not reached'
+
+
 def table(base, series):
     """Markdown: every case of either side, series order first."""
-    keys = list(series) + [k for k in base if k not in series]
+    keys = list(series) + [k for k in base if k not in series and
+                           not (k[0] == '(unfinished)' and
+                                any(c == k[1] for _, c in series))]
     rows = ['| test | case | base | series |', '|---|---|---|---|']
     for test, case in keys:
-        rows.append(f'| {test} | {case} | {base.get((test, case), "not reached")} '
-                    f'| {series.get((test, case), "not reached")} |')
+        rows.append(f'| {test} | {case} | {lookup(base, test, case)} '
+                    f'| {lookup(series, test, case)} |')
     unexpected = sum(1 for v in series.values() if v.endswith('unexpected'))
     rows.append('')
     rows.append(f'series: {len(series)} cases, {unexpected} unexpected; '
