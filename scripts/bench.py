@@ -72,8 +72,8 @@ def main(argv):
         f.write(' '.join(cmd) + '\n')
     status, secs = bench_qemu.run(cmd, log, args.timeout)
     lines = read_lines(log)
-    result = bench_report.evaluate(lines, status, secs,
-                                   need_kunit=not args.no_kunit and kunit_built_in(args.kbuild))
+    need_kunit = not args.no_kunit and kunit_built_in(args.kbuild)
+    result = bench_report.evaluate(lines, status, secs, need_kunit=need_kunit)
     return finish(result, lines, args.results, args.label)
 
 

@@ -8,7 +8,8 @@
 # host's load.  The boots skip the KUnit suites (make run runs them): under
 # -icount QEMU runs the two vCPUs in turn on one host thread, and the
 # suite's two-thread case then waits seconds for a spinlock whose holder's
-# vCPU is not running.  Builds nothing: it stops if a kernel or initramfs is missing.
+# vCPU is not running.  Builds nothing: it stops if a kernel or initramfs
+# is missing.
 # Results: build/results/perf/VARIANT-N/ (console.log, results.json, wall_s:
 # the boot's host wall time) and build/results/perf/perf.{md,json,svg}.
 # Usage: scripts/perf.sh

@@ -139,10 +139,39 @@ static int cmd_verify(const char *name, unsigned long seed)
 	return 0;
 }
 
+/* Start unbinding device_dax from @name in a child; returns its pid. */
+static pid_t unbind_in_child(const char *name)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		fail("fork");
+	if (pid)
+		return pid;
+	fd = open("/sys/bus/dax/drivers/device_dax/unbind", O_WRONLY);
+	if (fd < 0 || write(fd, name, strlen(name)) != (ssize_t)strlen(name))
+		_exit(1);
+	_exit(0);
+}
+
+/* Wait up to @tenths of a second for @pid; whether it exited. */
+static int wait_a_while(pid_t pid, int tenths, int *status)
+{
+	int i;
+
+	for (i = 0; i < tenths; i++) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
 static int cmd_unbind(const char *name)
 {
 	struct dax d = open_dax(name);
-	int ready[2], status, fd, i;
+	int ready[2], status, fd;
 	char c;
 	pid_t pid;
 
@@ -174,9 +203,7 @@ static int cmd_unbind(const char *name)
 	      "unbind %s: %s", name, strerror(errno));
 	close(fd);
 
-	for (i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		usleep(100000);
-	if (i == 100) {
+	if (!wait_a_while(pid, 100, &status)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		check(0, "the child still uses %s 10 s after the unbind", name);
@@ -184,35 +211,6 @@ static int cmd_unbind(const char *name)
 	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
 	      "child ended with status %#x, not SIGBUS", status);
 	printf("# %s: unbound while mapped; the user got SIGBUS\n", name);
-	return 0;
-}
-
-/* Start unbinding device_dax from @name in a child; returns its pid. */
-static pid_t unbind_in_child(const char *name)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		fail("fork");
-	if (pid)
-		return pid;
-	fd = open("/sys/bus/dax/drivers/device_dax/unbind", O_WRONLY);
-	if (fd < 0 || write(fd, name, strlen(name)) != (ssize_t)strlen(name))
-		_exit(1);
-	_exit(0);
-}
-
-/* Wait up to @tenths of a second for @pid; whether it exited. */
-static int wait_a_while(pid_t pid, int tenths, int *status)
-{
-	int i;
-
-	for (i = 0; i < tenths; i++) {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			return 1;
-		usleep(100000);
-	}
 	return 0;
 }
 
