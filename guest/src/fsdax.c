@@ -9,12 +9,13 @@
  *   fsdax verify FILE MIB SEED   check every byte with read() and a mapping
  *   fsdax fork   FILE            shared and private mappings across fork()
  *   fsdax mremap FILE            move and grow a mapping, then check the file
- *   fsdax pin    FILE truncate|punch mapped|unmapped
+ *   fsdax pin    FILE truncate|punch|evict mapped|unmapped
  *        A page of the file is held by a pipe (vmsplice) while another
  *        process truncates the file or punches a hole over it, with the
- *        mapping still there or already unmapped.  The truncate must wait
- *        until the pipe gives the page back, and the pipe must still read
- *        the data that was in the file.
+ *        mapping still there or already unmapped, or (evict, unmapped
+ *        only) closes and unlinks it, so that its inode is evicted.  The
+ *        truncate must wait until the pipe gives the page back, and the
+ *        pipe must still read the data that was in the file.
  *   fsdax longterm FILE          FOLL_LONGTERM pins of the file's pages
  *        (gup_test's PIN_LONGTERM_TEST_START: shared and private, read-only
  *        and writable, fast and slow) are all refused; a plain pin is not.
@@ -255,6 +256,7 @@ static int exited(pid_t pid, int *status)
 static int cmd_pin(const char *path, const char *op, const char *how)
 {
 	int punch = !strcmp(op, "punch"), unmap = !strcmp(how, "unmapped");
+	int evict = !strcmp(op, "evict");
 	unsigned long size = PMD, i;
 	int fd = open_file(path, O_CREAT | O_TRUNC), pfd[2], status;
 	struct iovec iov;
@@ -262,8 +264,10 @@ static int cmd_pin(const char *path, const char *op, const char *how)
 	pid_t pid;
 	long bad;
 
-	check(punch || !strcmp(op, "truncate"), "pin: truncate or punch, not %s", op);
+	check(punch || evict || !strcmp(op, "truncate"),
+	      "pin: truncate, punch or evict, not %s", op);
 	check(unmap || !strcmp(how, "mapped"), "pin: mapped or unmapped, not %s", how);
+	check(unmap || !evict, "pin: evict needs the mapping gone");
 	if (ftruncate(fd, size))
 		fail("ftruncate");
 	p = map_aligned(fd, size, 0, MAP_SHARED);
@@ -279,6 +283,9 @@ static int cmd_pin(const char *path, const char *op, const char *how)
 	check(vmsplice(pfd[1], &iov, 1, 0) == PAGE, "vmsplice: %s", strerror(errno));
 	if (unmap)
 		munmap(p, size);
+	/* The pipe's page is all that is left of the file but its name. */
+	if (evict)
+		close(fd);
 
 	pid = fork();
 	if (pid < 0)
@@ -286,7 +293,9 @@ static int cmd_pin(const char *path, const char *op, const char *how)
 	if (pid == 0) {
 		if (punch && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, size))
 			fail("fallocate");
-		if (!punch && ftruncate(fd, 0))
+		if (evict && unlink(path))
+			fail("unlink");
+		if (!punch && !evict && ftruncate(fd, 0))
 			fail("ftruncate");
 		_exit(0);
 	}
@@ -307,7 +316,9 @@ static int cmd_pin(const char *path, const char *op, const char *how)
 	check(i < 100, "%s still waits 10 s after the page was given back", op);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed", op);
 
-	if (punch) {
+	if (evict) {
+		check(access(path, F_OK) && errno == ENOENT, "%s is still there", path);
+	} else if (punch) {
 		check(pread(fd, buf, PAGE, PAGE) == PAGE, "short read");
 		for (i = 0; i < PAGE && !buf[i]; i++)
 			;
@@ -318,7 +329,8 @@ static int cmd_pin(const char *path, const char *op, const char *how)
 	if (!unmap)
 		munmap(p, size);
 	free(buf);
-	close(fd);
+	if (!evict)
+		close(fd);
 	printf("# pin: %s (%s) waited for the held page\n", op, how);
 	return 0;
 }
