@@ -80,3 +80,21 @@ make_devdax() {
 	done
 	echo "$dax"
 }
+
+# slow_disk NAME SECONDS: a 16 MiB memory-backed null_blk disk whose every
+# I/O completes SECONDS after it is submitted (timer mode), made through
+# null_blk's configfs interface; prints its device file.  An O_DIRECT
+# write to it keeps its user pages pinned for that long.
+slow_disk() {
+	local nb=/sys/kernel/config/nullb
+	[ -d $nb ] || mount -t configfs configfs /sys/kernel/config
+	[ -d $nb ] || { echo "no $nb: null_blk not built in" >&2; return 1; }
+	mkdir $nb/$1
+	put 16 $nb/$1/size
+	put 1 $nb/$1/memory_backed
+	put 2 $nb/$1/irqmode
+	put "${2}000000000" $nb/$1/completion_nsec
+	put 1 $nb/$1/power
+	[ -b /dev/$1 ] || { echo "no /dev/$1" >&2; return 1; }
+	echo /dev/$1
+}

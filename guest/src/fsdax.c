@@ -9,13 +9,17 @@
  *   fsdax verify FILE MIB SEED   check every byte with read() and a mapping
  *   fsdax fork   FILE            shared and private mappings across fork()
  *   fsdax mremap FILE            move and grow a mapping, then check the file
- *   fsdax pin    FILE truncate|punch|evict mapped|unmapped
+ *   fsdax pin    FILE truncate|punch|evict mapped|unmapped [DISK]
  *        A page of the file is held by a pipe (vmsplice) while another
  *        process truncates the file or punches a hole over it, with the
  *        mapping still there or already unmapped, or (evict, unmapped
  *        only) closes and unlinks it, so that its inode is evicted.  The
  *        truncate must wait until the pipe gives the page back, and the
  *        pipe must still read the data that was in the file.
+ *        With DISK, an O_DIRECT write of the page to DISK (asynchronous,
+ *        so the page is pinned when io_submit() returns) holds it
+ *        instead; DISK must take at least 2 s to complete a write (a
+ *        null_blk device in timer mode), and must then hold the data.
  *   fsdax longterm FILE          FOLL_LONGTERM pins of the file's pages
  *        (gup_test's PIN_LONGTERM_TEST_START: shared and private, read-only
  *        and writable, fast and slow) are all refused; a plain pin is not.
@@ -37,6 +41,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/aio_abi.h>
+#include <sys/syscall.h>
 #include <mm/gup_test.h>
 #include "bench.h"
 
@@ -253,16 +259,78 @@ static int exited(pid_t pid, int *status)
 	return r == pid;
 }
 
-static int cmd_pin(const char *path, const char *op, const char *how)
+/*
+ * What holds the page at offset PAGE of the mapping during cmd_pin(): a
+ * pipe, or an O_DIRECT write to a slow disk in flight.
+ */
+struct holder {
+	int pfd[2];			/* the pipe */
+	int disk;			/* or the disk, and its I/O context */
+	aio_context_t ctx;
+};
+
+static void hold(struct holder *h, const char *disk, char *page)
+{
+	struct iocb cb = { 0 }, *cbs[1] = { &cb };
+	struct iovec iov = { .iov_base = page, .iov_len = PAGE };
+
+	h->disk = -1;
+	if (!disk) {
+		if (pipe(h->pfd))
+			fail("pipe");
+		check(vmsplice(h->pfd[1], &iov, 1, 0) == PAGE, "vmsplice: %s", strerror(errno));
+		return;
+	}
+	h->disk = open(disk, O_RDWR | O_DIRECT);
+	if (h->disk < 0)
+		fail(disk);
+	h->ctx = 0;
+	if (syscall(SYS_io_setup, 1, &h->ctx))
+		fail("io_setup");
+	cb.aio_fildes = h->disk;
+	cb.aio_lio_opcode = IOCB_CMD_PWRITE;
+	cb.aio_buf = (unsigned long)page;
+	cb.aio_nbytes = PAGE;
+	/* The bio is built, and the page pinned, before io_submit() returns. */
+	check(syscall(SYS_io_submit, h->ctx, 1, cbs) == 1, "io_submit: %s", strerror(errno));
+}
+
+/* Wait for the holder to give the page back; it must carry the data. */
+static void release(struct holder *h)
+{
+	struct io_event ev;
+	char *buf;
+	long bad;
+
+	if (posix_memalign((void **)&buf, PAGE, PAGE))
+		fail("posix_memalign");
+	if (h->disk < 0) {
+		check(read(h->pfd[0], buf, PAGE) == PAGE, "read from pipe: %s", strerror(errno));
+		close(h->pfd[0]);
+		close(h->pfd[1]);
+	} else {
+		check(syscall(SYS_io_getevents, h->ctx, 1, 1, &ev, NULL) == 1,
+		      "io_getevents: %s", strerror(errno));
+		check(ev.res == PAGE, "O_DIRECT write of the page: %lld", (long long)ev.res);
+		syscall(SYS_io_destroy, h->ctx);
+		check(pread(h->disk, buf, PAGE, 0) == PAGE, "read of the disk: %s", strerror(errno));
+		close(h->disk);
+	}
+	bad = mismatch(buf, PAGE, 8, PAGE);
+	check(bad < 0, "the held page, as %s got it, differs at %ld",
+	      h->disk < 0 ? "the pipe" : "the disk", bad);
+	free(buf);
+}
+
+static int cmd_pin(const char *path, const char *op, const char *how, const char *disk)
 {
 	int punch = !strcmp(op, "punch"), unmap = !strcmp(how, "unmapped");
 	int evict = !strcmp(op, "evict");
 	unsigned long size = PMD, i;
-	int fd = open_file(path, O_CREAT | O_TRUNC), pfd[2], status;
-	struct iovec iov;
+	int fd = open_file(path, O_CREAT | O_TRUNC), status;
+	struct holder h;
 	char *p, *buf;
 	pid_t pid;
-	long bad;
 
 	check(punch || evict || !strcmp(op, "truncate"),
 	      "pin: truncate, punch or evict, not %s", op);
@@ -275,15 +343,10 @@ static int cmd_pin(const char *path, const char *op, const char *how)
 	if (msync(p, size, MS_SYNC))
 		fail("msync");
 
-	/* The pipe takes a reference on the page at offset PAGE. */
-	if (pipe(pfd))
-		fail("pipe");
-	iov.iov_base = p + PAGE;
-	iov.iov_len = PAGE;
-	check(vmsplice(pfd[1], &iov, 1, 0) == PAGE, "vmsplice: %s", strerror(errno));
+	hold(&h, disk, p + PAGE);
 	if (unmap)
 		munmap(p, size);
-	/* The pipe's page is all that is left of the file but its name. */
+	/* The held page is all that is left of the file but its name. */
 	if (evict)
 		close(fd);
 
@@ -307,15 +370,13 @@ static int cmd_pin(const char *path, const char *op, const char *how)
 	}
 	check(i == 10, "%s finished while a page of the file was held (%s)", op, how);
 
-	buf = malloc(PAGE);
-	check(read(pfd[0], buf, PAGE) == PAGE, "read from pipe: %s", strerror(errno));
-	bad = mismatch(buf, PAGE, 8, PAGE);
-	check(bad < 0, "the pipe's page differs at %ld", bad);
+	release(&h);
 	for (i = 0; i < 100 && !exited(pid, &status); i++)
 		usleep(100000);
 	check(i < 100, "%s still waits 10 s after the page was given back", op);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed", op);
 
+	buf = malloc(PAGE);
 	if (evict) {
 		check(access(path, F_OK) && errno == ENOENT, "%s is still there", path);
 	} else if (punch) {
@@ -331,7 +392,8 @@ static int cmd_pin(const char *path, const char *op, const char *how)
 	free(buf);
 	if (!evict)
 		close(fd);
-	printf("# pin: %s (%s) waited for the held page\n", op, how);
+	printf("# pin: %s (%s) waited for the page held by %s\n", op, how,
+	       disk ? "an O_DIRECT write" : "a pipe");
 	return 0;
 }
 
@@ -403,8 +465,8 @@ int main(int argc, char **argv)
 		return cmd_fork(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "mremap"))
 		return cmd_mremap(argv[2]);
-	if (argc == 5 && !strcmp(argv[1], "pin"))
-		return cmd_pin(argv[2], argv[3], argv[4]);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "pin"))
+		return cmd_pin(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "longterm"))
 		return cmd_longterm(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of fsdax.c\n");
