@@ -4,14 +4,14 @@
 #                 DEBUG=1: the debug kernel, KASAN, lockdep, DEBUG_VM, panic_on_warn)
 #   make check    everything CI runs (.ci/run)
 #
-# Pieces: deps base tree export lint roundtrip bisect bisect-all prove perf test clean.
+# Pieces: deps base tree export lint roundtrip bisect bisect-all kunit-arm64 prove perf test clean.
 
 SHELL := /bin/bash
 SERIES ?= full
 DEBUG ?= 0
 VARIANT := $(if $(filter none,$(SERIES)),base,series)
 
-.PHONY: all deps base tree export lint roundtrip bisect bisect-all prove run perf badinput check test clean
+.PHONY: all deps base tree export lint roundtrip bisect bisect-all kunit-arm64 prove run perf badinput check test clean
 
 all: run
 
@@ -40,6 +40,12 @@ bisect: tree
 bisect-all: bisect
 	@scripts/deps.sh cross
 	@scripts/bisect-all.sh
+
+# The series' KUnit suites with the kernel's kunit.py on arm64 (TCG): the
+# second architecture they are proven on.
+kunit-arm64: tree
+	@scripts/deps.sh cross
+	@kunit/run.sh arm64
 
 run: $(if $(filter none,$(SERIES)),base,tree)
 	@DEBUG=$(DEBUG) scripts/run.sh $(VARIANT)
