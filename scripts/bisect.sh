@@ -4,15 +4,22 @@
 # that does not build, naming it.
 #
 # What is built at each patch (BISECT=quick, the default, used by make check):
-#   - a full kernel and modules (compile and link) at a patch that touches
-#     a build input other than .c files (headers, Kconfig, Makefiles,
-#     assembly, linker scripts), and at the last;
+#   - a full kernel and modules (compile and link) at the first and the last;
+#   - at a patch that touches a build input other than .c files (headers,
+#     Kconfig, Makefiles, assembly, linker scripts): the objects of every .c
+#     file the whole series changes that this config builds, the main users
+#     of what the series changes (a full build there costs minutes per patch
+#     when the cache is cold, hours for the series);
 #   - otherwise, the objects of the .c files the patch changes that this
 #     config builds (files that are no build input, such as documentation,
-#     need nothing).  A .c-only patch that breaks the link (say, removes a
-#     function another file still calls) is caught at the next full build.
-# BISECT=full links at every patch.  The config is the test kernel's
-# (guest/config/test.config, x86_64); `make bisect-all` adds the others.
+#     need nothing).
+#   A patch that breaks the link, or a file the series does not change, is
+#   caught by the full build at the last patch if the breakage lasts until
+#   then, and at that very patch by BISECT=full.
+# BISECT=headers also builds a full kernel at every patch of the second kind.
+# BISECT=full links at every patch (`make bisect-all`).  The config is the
+# test kernel's (guest/config/test.config, x86_64); `make bisect-all` adds
+# the others.
 # Usage: scripts/bisect.sh [KBUILD]   (default build/kernel/series)
 # Environment: BUILD_CMD replaces the kernel build (used by the bench's tests):
 #   it is run as BUILD_CMD SRC KBUILD [TARGET...].
@@ -22,6 +29,7 @@ set -eu
 kbuild=${1:-$BUILD/kernel/series}
 build=${BUILD_CMD:-$TOP/scripts/kbuild.sh}
 base=$(base_commit)
+mapfile -t series_c < <(git -C "$LINUX_TREE" diff --name-only "$base" HEAD -- '*.c')
 mapfile -t revs < <(git -C "$LINUX_TREE" rev-list --reverse "$base..HEAD")
 total=${#revs[@]}
 [ "$total" -gt 0 ] || die "no patches in build/linux ($base..HEAD)"
@@ -35,11 +43,17 @@ for rev in "${revs[@]}"; do
 	src_checkout "$rev"
 	mapfile -t files < <(git -C "$SRC" diff --name-only "$prev" "$rev")
 	targets=()
+	mode=${BISECT:-quick}
+	if printf '%s\n' "${files[@]}" | grep -qE '\.(h|S|lds|lds\.S)$|(^|/)(Kconfig|Makefile|Kbuild)[^/]*$'; then
+		inputs=("${series_c[@]}")
+		[ "$mode" = headers ] && mode=full
+	else
+		inputs=("${files[@]}")
+	fi
 	# Objects alone only where a full build of this directory came before.
-	if [ "${BISECT:-quick}" = quick ] && [ $n -lt "$total" ] && [ -f "$kbuild/.bisect-full" ] &&
-		! printf '%s\n' "${files[@]}" | grep -qE '\.(h|S|lds|lds\.S)$|(^|/)(Kconfig|Makefile|Kbuild)[^/]*$'; then
-		for f in "${files[@]}"; do
-			[ "${f%.c}" != "$f" ] || continue
+	if [ "$mode" != full ] && [ $n -lt "$total" ] && [ -f "$kbuild/.bisect-full" ]; then
+		for f in "${inputs[@]}"; do
+			[ "${f%.c}" != "$f" ] && [ -f "$SRC/$f" ] || continue
 			# Only objects this config builds (it has their .cmd file).
 			[ -f "$kbuild/$(dirname "$f")/.$(basename "${f%.c}").o.cmd" ] &&
 				targets+=("${f%.c}.o")
