@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build the kernel at every patch of the series (build/linux, base..HEAD),
 # in order, in one incremental build directory, and stop at the first patch
-# that does not build, naming it.
+# that does not build, or builds with a compiler warning, naming it.
 #
 # What is built at each patch (BISECT=quick, the default, used by make check):
 #   - a full kernel and modules (compile and link) at the first and the last;
@@ -66,6 +66,8 @@ for rev in "${revs[@]}"; do
 	fi
 	t=$SECONDS
 	log "[$n/$total] building $what: $subject"
+	# kbuild.sh appends to build.log: what this build adds starts here.
+	start=$(cat "$kbuild/build.log" 2>/dev/null | wc -l)
 	# The full log to a file; the build's once-a-minute progress lines on.
 	set +e
 	"$build" "$SRC" "$kbuild" "${targets[@]}" 2>&1 | tee "$BUILD/bisect.log" |
@@ -75,6 +77,14 @@ for rev in "${revs[@]}"; do
 	if [ "$rc" -ne 0 ]; then
 		sed 's/^/    /' "$BUILD/bisect.log" | tail -n 25
 		die "[$n/$total] does not build: $subject"
+	fi
+	# A compiler warning fails the patch as an error would: the base builds
+	# this config without one.
+	warnings=$(tail -n +$((start + 1)) "$kbuild/build.log" 2>/dev/null |
+		grep -E '^[^ ]+:[0-9]+:[0-9]+: warning:' || true)
+	if [ -n "$warnings" ]; then
+		printf '    %s\n' "$warnings" | head -n 10
+		die "[$n/$total] builds with compiler warnings: $subject"
 	fi
 	[ "$what" = kernel ] && touch "$kbuild/.bisect-full"
 	log "[$n/$total] $what ok ($(elapsed $((SECONDS - t))), total $(elapsed $((SECONDS - t0)))): $subject"

@@ -4,7 +4,8 @@
 #   - the log-reading half (bench_*.py) on console logs in fixtures/;
 #   - lint on a patch with a checkpatch error;
 #   - tree on a series whose second patch does not apply;
-#   - bisect on a toy tree whose middle patch does not build;
+#   - bisect on a toy tree whose middle patch does not build, and on one whose
+#     patch builds with a compiler warning;
 #   - a real hung guest: the test kernel booted with an init that sleeps.
 # Needs build/linux (make tree) and, for the hung guest, a built test kernel.
 set -u
@@ -77,7 +78,8 @@ src=$1 out=$2; shift 2
 mkdir -p "$out"
 case "$1" in *.o) objs=("$@") ;; *) objs=($(cd "$src" && ls *.c | sed 's/c$/o/')) ;; esac
 for o in "${objs[@]}"; do
-	gcc -c "$src/${o%.o}.c" -o "$out/$o" && touch "$out/.$o.cmd" || exit 1
+	gcc -Wall -c "$src/${o%.o}.c" -o "$out/$o" 2>>"$out/build.log" &&
+		touch "$out/.$o.cmd" || exit 1
 done
 TOY
 chmod +x "$toy/build"
@@ -85,6 +87,14 @@ expect "bisect stops at the patch that does not build and names it" fail \
 	'\[2/3\] does not build: toy: break a' \
 	env LINUX="$toy/base" LINUX_TREE="$toy/linux" BUILD="$tmp/toybuild" \
 	BUILD_CMD="$toy/build" "$TOP/scripts/bisect.sh" "$tmp/toybuild/kernel"
+# The same toy base, one patch that builds with a warning.
+git clone -q "$toy/base" "$toy/warn"
+(cd "$toy/warn" && echo 'int c(void) { int unused; return 0; }' >c.c && git add c.c &&
+	git -c user.name=t -c user.email=t@t commit -qm "toy: add c, with a warning")
+expect "bisect stops at a patch that builds with a compiler warning" fail \
+	'\[1/1\] builds with compiler warnings: toy: add c, with a warning' \
+	env LINUX="$toy/base" LINUX_TREE="$toy/warn" BUILD="$tmp/toywarn" \
+	BUILD_CMD="$toy/build" "$TOP/scripts/bisect.sh" "$tmp/toywarn/kernel"
 
 kbuild=$BUILD/kernel/series
 if [ -f "$kbuild/arch/x86/boot/bzImage" ] && [ -f "$kbuild/initramfs.cpio.gz" ]; then
