@@ -31,6 +31,7 @@ while read -r name arch baseconfig fragments; do
 	[ "$name" = test ] && continue            # built above, at every patch
 	[ $# -eq 0 ] || [[ " $* " == *" $name "* ]] || continue
 	n=$((n + 1)); t=$SECONDS
+	build_log_mark "$BUILD/kernel/matrix-$name"
 	if ARCH=$arch CROSS_COMPILE=$(cross_prefix "$arch") BASECONFIG=$baseconfig \
 		FRAGMENTS=$fragments "$TOP/scripts/kbuild.sh" "$SRC" "$BUILD/kernel/matrix-$name" \
 		>"$BUILD/matrix-$name.log" 2>&1; then
@@ -39,10 +40,11 @@ while read -r name arch baseconfig fragments; do
 		r=FAILED; fail=1
 		sed 's/^/    /' "$BUILD/matrix-$name.log" | tail -n 15
 	fi
-	# Compiler warnings only: Kconfig's "override: reassigning" notes about
+	# Compiler warnings of this build only (a configuration from scratch
+	# starts the log again): Kconfig's "override: reassigning" notes about
 	# the layered fragments are expected.
-	warnings=$(grep 'warning:' "$BUILD/kernel/matrix-$name/build.log" |
-		grep -vc 'fragment.config:.*override: reassigning' || true)
+	warnings=$(build_log_since "$BUILD/kernel/matrix-$name" |
+		grep 'warning:' | grep -vc 'fragment.config:.*override: reassigning' || true)
 	results+=("$(printf '%-20s %-8s %-7s %4s warnings  %s' "$name" "$arch" "$r" "$warnings" "$(elapsed $((SECONDS - t)))")")
 	log "${results[-1]}"
 done <"$TOP/guest/config/matrix"

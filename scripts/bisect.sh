@@ -66,8 +66,7 @@ for rev in "${revs[@]}"; do
 	fi
 	t=$SECONDS
 	log "[$n/$total] building $what: $subject"
-	# kbuild.sh appends to build.log: what this build adds starts here.
-	start=$(cat "$kbuild/build.log" 2>/dev/null | wc -l)
+	build_log_mark "$kbuild"
 	# The full log to a file; the build's once-a-minute progress lines on.
 	set +e
 	"$build" "$SRC" "$kbuild" "${targets[@]}" 2>&1 | tee "$BUILD/bisect.log" |
@@ -80,8 +79,7 @@ for rev in "${revs[@]}"; do
 	fi
 	# A compiler warning fails the patch as an error would: the base builds
 	# this config without one.
-	warnings=$(tail -n +$((start + 1)) "$kbuild/build.log" 2>/dev/null |
-		grep -E '^[^ ]+:[0-9]+:[0-9]+: warning:' || true)
+	warnings=$(build_log_since "$kbuild" | grep -E '^[^ ]+:[0-9]+:[0-9]+: warning:' || true)
 	if [ -n "$warnings" ]; then
 		printf '    %s\n' "$warnings" | head -n 10
 		die "[$n/$total] builds with compiler warnings: $subject"

@@ -47,3 +47,13 @@ src_checkout() {
 
 # Print "stage: message (elapsed)" progress lines; STAGE_START is set by stage.
 stage() { STAGE=$1; STAGE_START=$SECONDS; log "$*"; }
+
+# kbuild.sh appends to OUT/build.log (and starts it again when it configures
+# from scratch).  build_log_mark OUT before a build, build_log_since OUT
+# after it prints what that build wrote.
+BUILD_LOG_MARK="=== bench: build starts"
+build_log_mark() { mkdir -p "$1" && echo "$BUILD_LOG_MARK" >>"$1/build.log"; }
+build_log_since() {
+	awk -v m="$BUILD_LOG_MARK" '$0 == m { n = 0; delete l; next } { l[++n] = $0 }
+		END { for (i = 1; i <= n; i++) print l[i] }' "$1/build.log" 2>/dev/null
+}

@@ -15,18 +15,16 @@ mapfile -t changed < <(git -C "$LINUX_TREE" diff --name-only "$base" HEAD -- '*.
 # w1 REV KBUILD: the W=1 warnings of the changed files built at REV, one per
 # line as "file: warning text".
 w1() {
-	local rev=$1 kbuild=$2 objs=() f start
+	local rev=$1 kbuild=$2 objs=() f
 	src_checkout "$rev"
 	for f in "${changed[@]}"; do
 		[ -f "$kbuild/${f%.c}.o" ] && [ -f "$SRC/$f" ] && objs+=("${f%.c}.o")
 	done
 	[ ${#objs[@]} -gt 0 ] || die "none of the changed files is built in $kbuild"
 	log "W=1 at $(git -C "$SRC" log -1 --format=%h "$rev"): ${#objs[@]} objects"
-	# kbuild.sh appends to build.log: read only what this build adds.
-	start=$(wc -l <"$kbuild/build.log")
+	build_log_mark "$kbuild"
 	KBUILD_EXTRA=W=1 "$TOP/scripts/kbuild.sh" "$SRC" "$kbuild" "${objs[@]}"
-	tail -n +$((start + 1)) "$kbuild/build.log" |
-		grep -E '^[^ ]+:[0-9]+:[0-9]+: warning:' |
+	build_log_since "$kbuild" | grep -E '^[^ ]+:[0-9]+:[0-9]+: warning:' |
 		sed -E 's|^(\.\./)*||; s|^[^ ]*/src/||; s|:[0-9]+:[0-9]+: warning:|: warning:|' |
 		sort -u
 }
