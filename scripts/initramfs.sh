@@ -37,9 +37,11 @@ mm=$src/tools/testing/selftests/mm
 mkdir -p "$root.cfg" && : >"$root.cfg/local_config.h"
 for t in hmm-tests gup_test gup_longterm; do
 	# Their own headers redefine libc macros: show the warnings only on failure.
-	out=$(gcc "${cflags[@]}" -I "$root.cfg" -I "$src/tools/testing/selftests" \
+	# __FILE__ relative: gup_longterm makes its "local tmpfile" from it.
+	cc_out=$(gcc "${cflags[@]}" -fmacro-prefix-map="$mm/"= -I "$root.cfg" \
+		-I "$src/tools/testing/selftests" \
 		-I "$src/tools/include/uapi" -o "$root/bin/$t" "$mm/$t.c" "$mm/vm_util.c" \
-		-lpthread 2>&1) || { printf '%s\n' "$out" >&2; die "selftests/mm/$t does not build"; }
+		-lpthread 2>&1) || { printf '%s\n' "$cc_out" >&2; die "selftests/mm/$t does not build"; }
 done
 rm -rf "$root.cfg"
 
