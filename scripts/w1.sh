@@ -23,14 +23,14 @@ w1() {
 	[ ${#objs[@]} -gt 0 ] || die "none of the changed files is built in $kbuild"
 	log "W=1 at $(git -C "$SRC" log -1 --format=%h "$rev"): ${#objs[@]} objects"
 	build_log_mark "$kbuild"
-	KBUILD_EXTRA=W=1 "$TOP/scripts/kbuild.sh" "$SRC" "$kbuild" "${objs[@]}"
+	KBUILD_EXTRA=W=1 "$TOP/scripts/kbuild.sh" "$SRC" "$kbuild" "${objs[@]}" >&2
 	build_log_since "$kbuild" | grep -E '^[^ ]+:[0-9]+:[0-9]+: warning:' |
 		sed -E 's|^(\.\./)*||; s|^[^ ]*/src/||; s|:[0-9]+:[0-9]+: warning:|: warning:|' |
 		sort -u
 }
 
 w1 "$base" "$BUILD/kernel/base" >"$BUILD/w1-base.txt"
-w1 HEAD "$BUILD/kernel/series" >"$BUILD/w1-series.txt"
+w1 "$(git -C "$LINUX_TREE" rev-parse HEAD)" "$BUILD/kernel/series" >"$BUILD/w1-series.txt"
 new=$(comm -13 "$BUILD/w1-base.txt" "$BUILD/w1-series.txt")
 [ -z "$new" ] || printf '%s\n' "$new"
 log "W=1: $(wc -l <"$BUILD/w1-base.txt") warnings at the base, $(wc -l <"$BUILD/w1-series.txt") with the series, $(printf '%s' "$new" | grep -c . || true) new"
