@@ -53,14 +53,15 @@ def lookup(side, test, case):
 
 
 def table(base, series):
-    """Markdown: every case of either side, series order first."""
+    """Markdown: every case of either side, series order first.  A "|" in
+    a case (mprotect READ|WRITE) is escaped, so that it stays in its cell."""
     keys = list(series) + [k for k in base if k not in series and
                            not (k[0] == '(unfinished)' and
                                 any(c == k[1] for _, c in series))]
     rows = ['| test | case | base | series |', '|---|---|---|---|']
     for test, case in keys:
-        rows.append(f'| {test} | {case} | {lookup(base, test, case)} '
-                    f'| {lookup(series, test, case)} |')
+        cells = (test, case, lookup(base, test, case), lookup(series, test, case))
+        rows.append('| ' + ' | '.join(c.replace('|', '\\|') for c in cells) + ' |')
     unexpected = sum(1 for v in series.values() if v.endswith('unexpected'))
     rows.append('')
     rows.append(f'series: {len(series)} cases, {unexpected} unexpected; '

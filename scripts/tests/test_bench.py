@@ -247,6 +247,8 @@ class BadInputTest(unittest.TestCase):
         '        # hmm READ: npages 0                    EINVAL     ok',
         '        # hmm: unknown ioctl                    EINVAL     ok',
         '    ok 2 untrusted-input',
+        '        # vma: mprotect READ|WRITE across       0          ok',
+        '    ok 3 fsdax-ext4',
     ]
     BASE = [
         '        # hmm READ: npages 0                    EINVAL     ok',
@@ -260,7 +262,7 @@ class BadInputTest(unittest.TestCase):
         # The same case on a second device is numbered.
         self.assertIn(('untrusted-input', 'hmm READ: npages 0 #2'), c)
         self.assertEqual(c[('untrusted-input', 'hmm: unknown ioctl')], 'EINVAL ok')
-        self.assertEqual(len(c), 5)
+        self.assertEqual(len(c), 6)
 
     def test_unfinished_and_unreached(self):
         t = bench_badinput.table(bench_badinput.cases(self.BASE),
@@ -270,7 +272,10 @@ class BadInputTest(unittest.TestCase):
         self.assertIn('| untrusted-input | hmm READ: npages 0 #2 | 0 unexpected (test unfinished) '
                       '| EINVAL ok |', t)
         self.assertNotIn('(unfinished) |', t)
-        self.assertTrue(t.endswith('series: 5 cases, 0 unexpected; base: 2 reached, 1 unexpected'))
+        # A "|" in a case stays in its cell.
+        self.assertIn('| fsdax-ext4 | vma: mprotect READ\\|WRITE across | not reached | 0 ok |', t)
+        self.assertTrue(all(r.count(' | ') == 3 for r in t.split('\n') if r.startswith('| ')))
+        self.assertTrue(t.endswith('series: 6 cases, 0 unexpected; base: 2 reached, 1 unexpected'))
 
 if __name__ == '__main__':
     unittest.main(verbosity=1)
