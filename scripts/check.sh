@@ -2,7 +2,10 @@
 # Everything CI runs, in order; each stage's output also goes to
 # build/check/STAGE.log.  Ends with a table of stages and their times and the
 # line "N passed, N failed"; exits non-zero if any stage failed.  A stage
-# whose prerequisite failed is counted as failed, not skipped.
+# whose prerequisite failed is counted as failed, not skipped.  The debug
+# stage is `make run DEBUG=1` (KASAN, lockdep, DEBUG_VM, panic_on_warn):
+# 12m32s with empty caches (8m01s of it the build), which the 90 minutes
+# of CI have room for: make check with it takes about 53 minutes cold.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -12,11 +15,12 @@ STAGES=(
 	"roundtrip scripts/roundtrip.sh"
 	"bisect    scripts/bisect.sh"
 	"run       scripts/run.sh series"
+	"debug     env DEBUG=1 scripts/run.sh series"
 	"prove     scripts/prove.sh"
 	"bench     scripts/tests/run.sh"
 )
 # Stages that need an earlier one to have passed.
-declare -A NEEDS=([lint]=tree [roundtrip]=tree [bisect]=tree [run]=bisect [prove]=run)
+declare -A NEEDS=([lint]=tree [roundtrip]=tree [bisect]=tree [run]=bisect [debug]=bisect [prove]=run)
 
 mkdir -p "$BUILD/check"
 declare -A RESULT
@@ -34,7 +38,7 @@ for s in "${STAGES[@]}"; do
 		continue
 	fi
 	echo "=== $name: $cmd"
-	if $TOP/$cmd 2>&1 | tee "$BUILD/check/$name.log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+	if (cd "$TOP" && $cmd) 2>&1 | tee "$BUILD/check/$name.log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
 		RESULT[$name]=PASS; passed=$((passed + 1))
 	else
 		RESULT[$name]=FAIL; failed=$((failed + 1))
