@@ -66,7 +66,7 @@ run_tree() {
 
 # Guest tests that load no module built with the series' kernel, so the
 # series' initramfs runs them on any tree.
-GUEST_TESTS=fsdax-evict,fsdax-ext4,fsdax-xfs,fsdax-ext2
+GUEST_TESTS=fsdax-evict,fsdax-ext4,fsdax-xfs,fsdax-ext2,fsdax-reflink
 INITRD=$BUILD/kernel/series/initramfs.cpio.gz
 [ -f "$INITRD" ] || die "no initramfs: make run first"
 

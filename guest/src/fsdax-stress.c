@@ -10,14 +10,20 @@
  *    pwrite(); punches holes in it, mapped or not; shares a mapping with a
  *    child that writes through it.  And it pins pages of its slot while it
  *    punches a hole over them: an O_DIRECT write from a mapping of the slot
- *    to the NVMe disk, in a second thread, or a pipe that holds the pages
+ *    to the NVMe disk, in a second thread, or a pipe that got the pages
  *    (vmsplice) until the worker reads it.  The punch must wait until the
- *    pages are given back (the layout break): the disk must get, for each
- *    4 KiB, the data that was there, or zeros where the punch came first;
- *    the pipe must give back the data that was there.
+ *    O_DIRECT write is done (the layout break): the disk must get, for each
+ *    4 KiB, the data that was there, or zeros where the punch came first.
+ *    A pipe holds a copy of a DAX page, so the punch need not wait for it,
+ *    and the pipe must give back the data that was there.
  *  - A truncator process grows and shrinks the tail, appends to it, and maps
  *    it, sometimes truncating it under the mapping (which must then raise
  *    SIGBUS past the new end).  The file never gets shorter than the slots.
+ *  - With TWIN (a file system with reflink), each worker also clones its
+ *    slot to the same offset of TWIN (FICLONERANGE), and maps its slot of
+ *    TWIN, 2 MiB or 4 KiB at a time, to check it and write a run of it.
+ *    Blocks are then shared by the two files, so the writes of either file
+ *    copy on write, and the punches and pins above meet shared blocks.
  *
  * Each process is the only one to write its part of the file, so it keeps a
  * model of that part: per 4 KiB page, the seed of the pattern last written
@@ -29,9 +35,9 @@
  * against them once every process has exited.  That every page is idle
  * afterwards is for the caller to see: the unmount must work.
  *
- * Usage: fsdax-stress SECONDS FILE NVME_DEV
+ * Usage: fsdax-stress SECONDS FILE NVME_DEV [TWIN]
  *   NVME_DEV is a block device without DAX; its first WORKERS * 2 MiB are
- *   overwritten.
+ *   overwritten.  TWIN is made anew, on the file system of FILE.
  * Prints the operations done per kind; exits 0 only if every check passed,
  * every process ended in time and every kind of operation was done.  On a
  * slow kernel a process goes on past SECONDS until it has done each of its
@@ -42,12 +48,14 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/fs.h>
 #include "bench.h"
 
 #ifndef STATX_ATTR_DAX
@@ -68,19 +76,20 @@
 
 enum {
 	OP_MAP_PMD, OP_MAP_PTE, OP_PWRITE, OP_PREAD, OP_PUNCH, OP_PUNCH_MAPPED,
-	OP_DIO_PIN, OP_PIPE_PIN, OP_FORK,
+	OP_DIO_PIN, OP_PIPE_PIN, OP_FORK, OP_CLONE, OP_TWIN_PMD, OP_TWIN_PTE,
 	OP_GROW, OP_SHRINK, OP_SHRINK_MAPPED, OP_APPEND, OP_TAIL_MAP,
 	OP_TAIL_READ, NR_OPS
 };
 static const char *const op_names[NR_OPS] = {
 	"map-pmd", "map-pte", "pwrite", "pread", "punch", "punch-mapped",
-	"dio-pin-punch", "pipe-pin-punch", "fork",
-	"grow", "shrink", "shrink-mapped", "append", "tail-map", "tail-read",
+	"dio-pin-punch", "pipe-pin-punch", "fork", "clone", "twin-map-pmd",
+	"twin-map-pte", "grow", "shrink", "shrink-mapped", "append", "tail-map", "tail-read",
 };
 
 /* What the processes leave the parent: their models and counts. */
 struct shared {
 	unsigned long slot[WORKERS][SLOT_PAGES];	/* a seed per page, or HOLE */
+	unsigned long twin[WORKERS][SLOT_PAGES];	/* the same, of TWIN */
 	unsigned long tail[TAIL_PAGES];
 	unsigned long tail_len;				/* bytes past SLOTS_END */
 	unsigned long ops[WORKERS + 1][NR_OPS];
@@ -89,7 +98,7 @@ struct shared {
 /* One process: who it is, its files, its random numbers and seeds. */
 struct proc {
 	char who[32];
-	int id, fd, nvme;
+	int id, fd, nvme, twin;
 	unsigned int rnd;
 	unsigned long seeds;
 	unsigned long *ops;
@@ -361,9 +370,10 @@ static void *punch_thread(void *arg)
 }
 
 /*
- * A pipe holds pages of the slot (vmsplice), mapped still or not, while a
- * second thread punches a hole over them.  The punch waits until this
- * thread has read the pipe, which gives back the data that was there.
+ * A pipe gets pages of the slot (vmsplice), mapped still or not, while a
+ * second thread punches a hole over them.  The pipe holds copies of DAX
+ * pages, so the punch may finish first; either way the pipe gives back the
+ * data that was there.
  */
 static void op_pipe_pin(struct proc *pr, unsigned long *model, unsigned long base)
 {
@@ -442,6 +452,37 @@ static void op_fork(struct proc *pr, unsigned long *model, unsigned long base)
 	pr->ops[OP_FORK]++;
 }
 
+/* Clone the slot to TWIN: its blocks are then shared by the two files. */
+static void op_clone(struct proc *pr, unsigned long *model, unsigned long *twin,
+		     unsigned long base)
+{
+	struct file_clone_range r = {
+		.src_fd = pr->fd, .src_offset = base, .src_length = PMD,
+		.dest_offset = base,
+	};
+
+	check(!ioctl(pr->twin, FICLONERANGE, &r), "%s: FICLONERANGE of %#lx: %s",
+	      pr->who, base, strerror(errno));
+	memcpy(twin, model, SLOT_PAGES * sizeof(*twin));
+	pr->ops[OP_CLONE]++;
+}
+
+/* Map the slot of TWIN, check it, write a run of it with a new seed. */
+static void op_twin_map(struct proc *pr, unsigned long *twin, unsigned long base,
+			int huge)
+{
+	const char *how = huge ? "2 MiB mapping of the twin" : "4 KiB mapping of the twin";
+	char *p = map_file(pr->twin, base, PMD, huge);
+	unsigned long a, n = pick(pr, SLOT_PAGES, SLOT_PAGES, &a), seed = new_seed(pr);
+
+	expect(pr, p, base, SLOT_PAGES, twin, how);
+	fill(p + a * PAGE, n * PAGE, seed, base + a * PAGE);
+	set_model(twin, a, n, seed);
+	expect(pr, p, base, SLOT_PAGES, twin, how);
+	munmap(p, PMD);
+	pr->ops[huge ? OP_TWIN_PMD : OP_TWIN_PTE]++;
+}
+
 static void setup(struct proc *pr, struct shared *sh, int id, const char *path)
 {
 	if (id < WORKERS)
@@ -493,17 +534,22 @@ static int next_op(struct proc *pr, time_t end, int first, int after)
 	return first + rnd(pr, after - first);
 }
 
-static int worker(struct shared *sh, int id, const char *path, const char *nvme, time_t end)
+static int worker(struct shared *sh, int id, const char *path, const char *nvme,
+		  const char *twin, time_t end)
 {
 	unsigned long *model = sh->slot[id], base = id * PMD;
+	int after = twin ? OP_GROW : OP_CLONE;
 	struct proc pr = { 0 };
 
 	setup(&pr, sh, id, path);
 	pr.nvme = open(nvme, O_RDWR | O_DIRECT);
 	if (pr.nvme < 0)
 		fail(nvme);
-	while (going_on(&pr, end, OP_MAP_PMD, OP_GROW)) {
-		switch (next_op(&pr, end, OP_MAP_PMD, OP_GROW)) {
+	pr.twin = twin ? open(twin, O_RDWR) : -1;
+	if (twin && pr.twin < 0)
+		fail(twin);
+	while (going_on(&pr, end, OP_MAP_PMD, after)) {
+		switch (next_op(&pr, end, OP_MAP_PMD, after)) {
 		case OP_MAP_PMD:
 			op_map_write(&pr, model, base, 1);
 			break;
@@ -528,6 +574,15 @@ static int worker(struct shared *sh, int id, const char *path, const char *nvme,
 		case OP_PIPE_PIN:
 			op_pipe_pin(&pr, model, base);
 			break;
+		case OP_CLONE:
+			op_clone(&pr, model, sh->twin[id], base);
+			break;
+		case OP_TWIN_PMD:
+			op_twin_map(&pr, sh->twin[id], base, 1);
+			break;
+		case OP_TWIN_PTE:
+			op_twin_map(&pr, sh->twin[id], base, 0);
+			break;
 		default:
 			op_fork(&pr, model, base);
 			break;
@@ -535,6 +590,8 @@ static int worker(struct shared *sh, int id, const char *path, const char *nvme,
 	}
 	close(pr.nvme);
 	close(pr.fd);
+	if (twin)
+		close(pr.twin);
 	return 0;
 }
 
@@ -725,7 +782,7 @@ static int wait_all(const pid_t *pids, int n, time_t deadline)
 }
 
 /* The whole file against the models, with pread() and through a mapping. */
-static void final_check(struct shared *sh, const char *path)
+static void final_check(struct shared *sh, const char *path, const char *twin)
 {
 	unsigned long size = SLOTS_END + sh->tail_len;
 	struct proc pr = { .who = "final check" };
@@ -752,25 +809,42 @@ static void final_check(struct shared *sh, const char *path)
 		expect(&pr, p + i * PMD, i * PMD, SLOT_PAGES, sh->slot[i], "mapping");
 	expect(&pr, p + SLOTS_END, SLOTS_END, sh->tail_len / PAGE, sh->tail, "mapping");
 	munmap(p, size);
-	free(pr.buf);
 	close(pr.fd);
 	printf("# fsdax-stress: the file (%lu KiB) matches the model\n", size >> 10);
+	if (twin) {
+		pr.fd = open(twin, O_RDWR);
+		if (pr.fd < 0)
+			fail(twin);
+		p = map_file(pr.fd, 0, SLOTS_END, 0);
+		for (i = 0; i < WORKERS; i++) {
+			read_file(&pr, pr.buf, i * PMD, PMD);
+			expect(&pr, pr.buf, i * PMD, SLOT_PAGES, sh->twin[i], "pread of the twin");
+			expect(&pr, p + i * PMD, i * PMD, SLOT_PAGES, sh->twin[i],
+			       "mapping of the twin");
+		}
+		munmap(p, SLOTS_END);
+		close(pr.fd);
+		printf("# fsdax-stress: the twin (%lu KiB) matches its model\n", SLOTS_END >> 10);
+	}
+	free(pr.buf);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long total[NR_OPS] = { 0 };
 	pid_t pids[WORKERS + 1];
+	const char *twin;
 	int secs, fd, i, j, failed;
 	struct statx stx;
 	struct shared *sh;
 	off_t disk;
 	time_t end;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s SECONDS FILE NVME_DEV\n", argv[0]);
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: %s SECONDS FILE NVME_DEV [TWIN]\n", argv[0]);
 		return 2;
 	}
+	twin = argc == 5 ? argv[4] : NULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	secs = atoi(argv[1]);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -788,6 +862,13 @@ int main(int argc, char **argv)
 		fail("statx");
 	check(stx.stx_attributes & STATX_ATTR_DAX, "%s is not a DAX file", argv[2]);
 	close(fd);
+	/* TWIN is all holes too, as long as FILE's slots. */
+	if (twin) {
+		fd = open(twin, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || ftruncate(fd, SLOTS_END))
+			fail(twin);
+		close(fd);
+	}
 	fd = open(argv[3], O_RDWR | O_DIRECT);
 	if (fd < 0)
 		fail(argv[3]);
@@ -802,7 +883,7 @@ int main(int argc, char **argv)
 		if (pids[i] < 0)
 			fail("fork");
 		if (pids[i] == 0)
-			_exit(i < WORKERS ? worker(sh, i, argv[2], argv[3], end)
+			_exit(i < WORKERS ? worker(sh, i, argv[2], argv[3], twin, end)
 					  : truncator(sh, argv[2], end));
 	}
 	failed = wait_all(pids, WORKERS + 1, end + OVERTIME * secs + GRACE);
@@ -811,11 +892,13 @@ int main(int argc, char **argv)
 		for (j = 0; j < NR_OPS; j++)
 			total[j] += sh->ops[i][j];
 	for (j = 0; j < NR_OPS; j++)
-		printf("# fsdax-stress: %-16s %lu\n", op_names[j], total[j]);
+		if (twin || j < OP_CLONE || j > OP_TWIN_PTE)
+			printf("# fsdax-stress: %-16s %lu\n", op_names[j], total[j]);
 	if (failed)
 		return 1;
 	for (j = 0; j < NR_OPS; j++)
-		check(total[j], "no %s was done in %d s", op_names[j], (1 + OVERTIME) * secs);
-	final_check(sh, argv[2]);
+		check(total[j] || (!twin && j >= OP_CLONE && j <= OP_TWIN_PTE),
+		      "no %s was done in %d s", op_names[j], (1 + OVERTIME) * secs);
+	final_check(sh, argv[2], twin);
 	return 0;
 }

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * FS-DAX files that share blocks (FICLONE on xfs with reflink), and pages
+ * of a DAX file in a pipe of the process that evicts the file.
+ *
+ * Usage:
+ *   reflink clone-mapped A B OP
+ *        A (4 MiB) is cloned to B, A's pages are faulted through a shared
+ *        mapping that is then unmapped, and another process maps B (and,
+ *        but for unlink, A) and reads every page.  OP on A must finish at
+ *        once: truncate, punch (a hole over all of A), collapse or insert
+ *        (2 MiB at 0), clone (FICLONE of A to a new file), dedupe
+ *        (FIDEDUPERANGE of A with a new file of the same data) or unlink
+ *        (A's last name and descriptor, so that it is evicted).  B's
+ *        mapping is no pin of A, and A's own mappings are OP's to unmap.
+ *        B must still read A's old data.
+ *   reflink cow-pin A B mapped|unmapped DISK
+ *        A (2 MiB) is cloned to B and read through a shared mapping;
+ *        pwrite() over A's first page (copy-on-write); the mapping must
+ *        read the new data.  An O_DIRECT write of that page to DISK (2 s
+ *        per I/O) pins it, the mapping stays or goes, and a hole punch of
+ *        the page must wait for the write, which must carry the new data.
+ *        B must still read the old data.
+ *   reflink vmsplice-self FILE close|exit
+ *        A process maps FILE (2 MiB), splices a page of it into its own
+ *        pipe, unmaps and unlinks FILE, then closes it, or exits with the
+ *        pipe's descriptors numbered below the file's, so that its last
+ *        fput() evicts the inode.  It must not hang; with close, the pipe
+ *        must then read the file's data.
+ *
+ * Lines starting with "# " are information; exit 0 means every check passed.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/aio_abi.h>
+#include <linux/fs.h>
+#include "bench.h"
+
+/* Wait up to @ms for @pid; 1 if it exited with 0, 0 if it still runs. */
+static int reaped(pid_t pid, unsigned int ms)
+{
+	int status;
+
+	for (; ms; ms -= 50) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r < 0)
+			fail("waitpid");
+		if (r == pid) {
+			check(WIFEXITED(status) && !WEXITSTATUS(status),
+			      "child %d failed", pid);
+			return 1;
+		}
+		usleep(50000);
+	}
+	return 0;
+}
+
+static int create(const char *path, unsigned long size, unsigned long seed)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	char *buf = malloc(size);
+
+	if (fd < 0 || !buf)
+		fail(path);
+	fill(buf, size, seed, 0);
+	check(pwrite(fd, buf, size, 0) == (ssize_t)size, "write %s", path);
+	if (fsync(fd))
+		fail("fsync");
+	free(buf);
+	return fd;
+}
+
+/* B becomes a clone of A: every block of B is one of A's. */
+static int clone_of(int a, const char *b)
+{
+	int fd = open(b, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0)
+		fail(b);
+	check(!ioctl(fd, FICLONE, a), "FICLONE to %s: %s (no reflink?)", b,
+	      strerror(errno));
+	return fd;
+}
+
+/* Read every page of a mapping of @fd, checking the data. */
+static char *map_and_read(int fd, unsigned long size, unsigned long seed)
+{
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	long bad;
+
+	if (p == MAP_FAILED)
+		fail("mmap");
+	bad = mismatch(p, size, seed, 0);
+	check(bad < 0, "a mapping reads wrong data at %ld", bad);
+	return p;
+}
+
+static void check_file(int fd, unsigned long size, unsigned long seed,
+		       const char *what)
+{
+	char *buf = malloc(size);
+	long bad;
+
+	check(buf && pread(fd, buf, size, 0) == (ssize_t)size, "read %s", what);
+	bad = mismatch(buf, size, seed, 0);
+	check(bad < 0, "%s differs at %ld", what, bad);
+	free(buf);
+}
+
+/* OP of clone-mapped on A (descriptor @fa); 0 if it worked. */
+static int layout_change(int fa, const char *a, const char *other,
+			 const char *op, unsigned long size)
+{
+	struct file_dedupe_range *range;
+	int fd;
+
+	if (!strcmp(op, "truncate"))
+		return ftruncate(fa, 0) ? (perror("ftruncate"), 1) : 0;
+	if (!strcmp(op, "punch"))
+		return fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+				 size) ? (perror("punch"), 1) : 0;
+	if (!strcmp(op, "collapse"))
+		return fallocate(fa, FALLOC_FL_COLLAPSE_RANGE, 0, PMD) ?
+		       (perror("collapse"), 1) : 0;
+	if (!strcmp(op, "insert"))
+		return fallocate(fa, FALLOC_FL_INSERT_RANGE, 0, PMD) ?
+		       (perror("insert"), 1) : 0;
+	if (!strcmp(op, "unlink"))
+		return unlink(a) ? (perror("unlink"), 1) : 0;
+	if (!strcmp(op, "clone")) {
+		fd = open(other, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		return fd < 0 || ioctl(fd, FICLONE, fa) ? (perror("FICLONE"), 1) : 0;
+	}
+	if (!strcmp(op, "dedupe")) {
+		fd = create(other, size, 11);
+		range = calloc(1, sizeof(*range) + sizeof(range->info[0]));
+		range->src_length = size;
+		range->dest_count = 1;
+		range->info[0].dest_fd = fd;
+		if (ioctl(fa, FIDEDUPERANGE, range)) {
+			perror("FIDEDUPERANGE");
+			return 1;
+		}
+		if (range->info[0].status != FILE_DEDUPE_RANGE_SAME) {
+			fprintf(stderr, "FIDEDUPERANGE: status %d\n",
+				range->info[0].status);
+			return 1;
+		}
+		return 0;
+	}
+	fprintf(stderr, "clone-mapped: no such OP %s\n", op);
+	return 2;
+}
+
+static int cmd_clone_mapped(const char *a, const char *b, const char *op)
+{
+	unsigned long size = 4 * MIB;
+	int fa = create(a, size, 11), fb = clone_of(fa, b), ready[2];
+	pid_t holder, worker;
+	char c;
+
+	int unlinks = !strcmp(op, "unlink");
+	char other[256];
+
+	snprintf(other, sizeof(other), "%s.other", a);
+	munmap(map_and_read(fa, size, 11), size);
+
+	if (pipe(ready))
+		fail("pipe");
+	holder = fork();
+	if (holder < 0)
+		fail("fork");
+	if (!holder) {
+		map_and_read(fb, size, 11);
+		if (!unlinks)
+			map_and_read(fa, size, 11);
+		close(fa);	/* A's last close must be the parent's */
+		check(write(ready[1], "", 1) == 1, "ready");
+		pause();
+		_exit(0);
+	}
+	check(read(ready[0], &c, 1) == 1, "the process that maps %s died", b);
+
+	/* Nothing but the name keeps A: the unlink evicts it. */
+	if (unlinks)
+		close(fa);
+	worker = fork();
+	if (worker < 0)
+		fail("fork");
+	if (!worker) {
+		_exit(layout_change(fa, a, other, op, size));
+	}
+	if (!reaped(worker, 5000)) {
+		kill(holder, SIGKILL);
+		check(0, "%s of %s waits for a mapping of its clone %s (%s)", op,
+		      a, b, reaped(worker, 10000) ?
+		      "it finished once that process was killed" :
+		      "still, 10 s after that process was killed");
+	}
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	check_file(fb, size, 11, "the clone");
+	unlink(other);
+	printf("# clone-mapped: %s of a file finished while its clone was mapped\n", op);
+	return 0;
+}
+
+static int cmd_cow_pin(const char *a, const char *b, const char *how,
+		       const char *disk)
+{
+	unsigned long size = PMD;
+	int fa = create(a, size, 12), fb = clone_of(fa, b);
+	int unmap = !strcmp(how, "unmapped"), fd, i;
+	struct iocb cb = { 0 }, *cbs[1] = { &cb };
+	struct io_event ev;
+	aio_context_t ctx = 0;
+	char *p, *buf;
+	long bad;
+	pid_t pid;
+
+	check(unmap || !strcmp(how, "mapped"), "cow-pin: mapped or unmapped");
+	p = map_and_read(fa, size, 12);
+	if (posix_memalign((void **)&buf, PAGE, PAGE))
+		fail("posix_memalign");
+	fill(buf, PAGE, 13, 0);
+	check(pwrite(fa, buf, PAGE, 0) == PAGE, "pwrite over a shared block");
+	bad = mismatch(p, PAGE, 13, 0);
+	check(bad < 0, "after a copy-on-write, the mapping reads old data at %ld",
+	      bad);
+
+	fd = open(disk, O_RDWR | O_DIRECT);
+	if (fd < 0)
+		fail(disk);
+	if (syscall(SYS_io_setup, 1, &ctx))
+		fail("io_setup");
+	cb.aio_fildes = fd;
+	cb.aio_lio_opcode = IOCB_CMD_PWRITE;
+	cb.aio_buf = (unsigned long)p;
+	cb.aio_nbytes = PAGE;
+	check(syscall(SYS_io_submit, ctx, 1, cbs) == 1, "io_submit: %s",
+	      strerror(errno));
+	if (unmap)
+		munmap(p, size);
+
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid) {
+		if (fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, PAGE))
+			fail("fallocate");
+		_exit(0);
+	}
+	i = reaped(pid, 1000);
+	check(!i, "the punch finished while the new page was pinned (%s)", how);
+	check(syscall(SYS_io_getevents, ctx, 1, 1, &ev, NULL) == 1,
+	      "io_getevents: %s", strerror(errno));
+	check(ev.res == PAGE, "O_DIRECT write of the page: %lld", (long long)ev.res);
+	syscall(SYS_io_destroy, ctx);
+	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
+	check(pread(fd, buf, PAGE, 0) == PAGE, "read of the disk");
+	bad = mismatch(buf, PAGE, 13, 0);
+	check(bad < 0, "the disk got other data than the new page's, at %ld", bad);
+	check_file(fb, size, 12, "the clone");
+	if (!unmap)
+		munmap(p, size);
+	printf("# cow-pin: the punch of a copied-on-write page waited for its pin (%s)\n",
+	       how);
+	return 0;
+}
+
+static int cmd_vmsplice_self(const char *path, const char *how)
+{
+	int on_exit = !strcmp(how, "exit");
+	pid_t pid;
+
+	check(on_exit || !strcmp(how, "close"), "vmsplice-self: close or exit");
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid) {
+		struct iovec iov;
+		int pfd[2], fd;
+		char *p, buf[PAGE];
+		long bad;
+
+		/* The pipe first, so that its descriptors are the lower. */
+		if (pipe(pfd))
+			fail("pipe");
+		fd = create(path, PMD, 14);
+		check(fd > pfd[1], "descriptors out of order");
+		p = map_and_read(fd, PMD, 14);
+		iov.iov_base = p + PAGE;
+		iov.iov_len = PAGE;
+		check(vmsplice(pfd[1], &iov, 1, 0) == PAGE, "vmsplice: %s",
+		      strerror(errno));
+		munmap(p, PMD);
+		if (unlink(path))
+			fail("unlink");
+		if (on_exit)
+			_exit(0);
+		close(fd);
+		check(read(pfd[0], buf, PAGE) == PAGE, "read from the pipe");
+		bad = mismatch(buf, PAGE, 14, PAGE);
+		check(bad < 0, "the pipe reads other data at %ld", bad);
+		_exit(0);
+	}
+	check(reaped(pid, 10000),
+	      "a process that evicts a file while a page of it is in its own pipe hangs (%s)",
+	      how);
+	printf("# vmsplice-self: the file was evicted with a page of it in the process's pipe (%s)\n",
+	       how);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[1], "clone-mapped"))
+		return cmd_clone_mapped(argv[2], argv[3], argv[4]);
+	if (argc == 6 && !strcmp(argv[1], "cow-pin"))
+		return cmd_cow_pin(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 4 && !strcmp(argv[1], "vmsplice-self"))
+		return cmd_vmsplice_self(argv[2], argv[3]);
+	fprintf(stderr, "usage: see the comment at the top of reflink.c\n");
+	return 2;
+}
