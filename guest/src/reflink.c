@@ -14,10 +14,22 @@
  *        (A's last name and descriptor, so that it is evicted).  B's
  *        mapping is no pin of A, and A's own mappings are OP's to unmap.
  *        B must still read A's old data.
+ *   reflink clone-pin A B DISK
+ *        A (2 MiB) is cloned to B, another process maps B and reads every
+ *        page, and an O_DIRECT write of one of A's pages (a block shared
+ *        with B) to DISK (seconds per I/O) pins it.  A truncate of A must wait
+ *        for the write, not for B's mapping, and finish once it is done.
+ *   reflink mixed A B pmd-first|pte-first
+ *        A (2 MiB, 2 MiB-aligned on the device) is cloned to B.  One file
+ *        is mapped at a 2 MiB-aligned address (a PMD fault), the other one
+ *        page off (4 KiB faults), in the given order, and both are read;
+ *        with pmd-first the PMD must be mapped (no thp_fault_fallback).  Then both are
+ *        unmapped and A, then B, unlinked; B must still read the data
+ *        before, and the unlinks must work.
  *   reflink cow-pin A B mapped|unmapped DISK
  *        A (2 MiB) is cloned to B and read through a shared mapping;
  *        pwrite() over A's first page (copy-on-write); the mapping must
- *        read the new data.  An O_DIRECT write of that page to DISK (2 s
+ *        read the new data.  An O_DIRECT write of that page to DISK (seconds
  *        per I/O) pins it, the mapping stays or goes, and a hole punch of
  *        the page must wait for the write, which must carry the new data.
  *        B must still read the old data.
@@ -67,9 +79,16 @@ static int create(const char *path, unsigned long size, unsigned long seed)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	char *buf = malloc(size);
+	struct fsxattr fsx;
 
 	if (fd < 0 || !buf)
 		fail(path);
+	/* 2 MiB extents where the file system can (xfs), for PMD faults. */
+	if (!ioctl(fd, FS_IOC_FSGETXATTR, &fsx)) {
+		fsx.fsx_xflags |= FS_XFLAG_EXTSIZE;
+		fsx.fsx_extsize = PMD;
+		ioctl(fd, FS_IOC_FSSETXATTR, &fsx);
+	}
 	fill(buf, size, seed, 0);
 	check(pwrite(fd, buf, size, 0) == (ssize_t)size, "write %s", path);
 	if (fsync(fd))
@@ -213,15 +232,176 @@ static int cmd_clone_mapped(const char *a, const char *b, const char *op)
 	return 0;
 }
 
+/* Start an O_DIRECT write of the page at @p to @disk; returns its context. */
+static aio_context_t pin_by_write(const char *disk, int *fd, char *p)
+{
+	struct iocb cb = { 0 }, *cbs[1] = { &cb };
+	aio_context_t ctx = 0;
+
+	*fd = open(disk, O_RDWR | O_DIRECT);
+	if (*fd < 0)
+		fail(disk);
+	if (syscall(SYS_io_setup, 1, &ctx))
+		fail("io_setup");
+	cb.aio_fildes = *fd;
+	cb.aio_lio_opcode = IOCB_CMD_PWRITE;
+	cb.aio_buf = (unsigned long)p;
+	cb.aio_nbytes = PAGE;
+	/* The bio is built, and the page pinned, before io_submit() returns. */
+	check(syscall(SYS_io_submit, ctx, 1, cbs) == 1, "io_submit: %s",
+	      strerror(errno));
+	return ctx;
+}
+
+static void wait_write(aio_context_t ctx)
+{
+	struct io_event ev;
+
+	check(syscall(SYS_io_getevents, ctx, 1, 1, &ev, NULL) == 1,
+	      "io_getevents: %s", strerror(errno));
+	check(ev.res == PAGE, "O_DIRECT write of the page: %lld", (long long)ev.res);
+	syscall(SYS_io_destroy, ctx);
+}
+
+/* A process that maps @fd and reads every page until it is killed. */
+static pid_t map_elsewhere(int fd, unsigned long size, unsigned long seed)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		fail("pipe");
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid) {
+		map_and_read(fd, size, seed);
+		check(write(ready[1], "", 1) == 1, "ready");
+		pause();
+		_exit(0);
+	}
+	check(read(ready[0], &c, 1) == 1, "the process that maps the clone died");
+	close(ready[0]);
+	close(ready[1]);
+	return pid;
+}
+
+static int cmd_clone_pin(const char *a, const char *b, const char *disk)
+{
+	unsigned long size = PMD;
+	int fa = create(a, size, 15), fb = clone_of(fa, b), fd;
+	aio_context_t ctx;
+	pid_t holder, pid;
+	char *p;
+
+	holder = map_elsewhere(fb, size, 15);
+	p = map_and_read(fa, size, 15);
+	ctx = pin_by_write(disk, &fd, p + PAGE);
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid)
+		_exit(ftruncate(fa, 0) ? 1 : 0);
+	check(!reaped(pid, 1000), "the truncate finished while a shared page was pinned");
+	wait_write(ctx);
+	if (!reaped(pid, 10000)) {
+		kill(holder, SIGKILL);
+		check(0, "the truncate still waits 10 s after the pin went (%s)",
+		      reaped(pid, 10000) ? "for the clone's mapping" : "for ever");
+	}
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	check_file(fb, size, 15, "the clone");
+	munmap(p, size);
+	close(fd);
+	printf("# clone-pin: a truncate waited for the pin of a shared page, not for the clone's mapping\n");
+	return 0;
+}
+
+/* A counter of /proc/vmstat, or -1 if there is none. */
+static long vmstat(const char *name)
+{
+	char line[128];
+	size_t n = strlen(name);
+	long v = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		fail("/proc/vmstat");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ' ')
+			v = atol(line + n + 1);
+	fclose(f);
+	return v;
+}
+
+/* A mapping of @fd at a 2 MiB-aligned address, or one page off it. */
+static char *map_at(int fd, unsigned long size, int aligned)
+{
+	char *area = mmap(NULL, size + 2 * PMD, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *p;
+	unsigned long at;
+
+	if (area == MAP_FAILED)
+		fail("mmap");
+	at = ((unsigned long)area + PMD - 1) & ~(PMD - 1);
+	if (!aligned)
+		at += PAGE;
+	p = mmap((void *)at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, 0);
+	if (p == MAP_FAILED)
+		fail("mmap");
+	return p;
+}
+
+static int cmd_mixed(const char *a, const char *b, const char *order)
+{
+	int pmd_first = !strcmp(order, "pmd-first"), fa, fb, i;
+	unsigned long size = PMD;
+	char *p[2];
+	long bad, fallbacks;
+
+	check(pmd_first || !strcmp(order, "pte-first"), "mixed: pmd-first or pte-first");
+	fa = create(a, size, 16);
+	fb = clone_of(fa, b);
+	for (i = 0; i < 2; i++) {
+		int aligned = pmd_first == !i;
+
+		p[i] = map_at(i ? fb : fa, size, aligned);
+		/* A DAX PMD fault that falls back to PTEs counts one. */
+		fallbacks = vmstat("thp_fault_fallback");
+		bad = mismatch(p[i], size, 16, 0);
+		check(bad < 0, "the %s mapping reads wrong data at %ld",
+		      aligned ? "aligned" : "unaligned", bad);
+		fallbacks = vmstat("thp_fault_fallback") - fallbacks;
+		printf("# mixed: %s mapping of %s: %s\n",
+		       aligned ? "aligned" : "unaligned", i ? "the clone" : "the file",
+		       !aligned ? "4 KiB faults" : fallbacks ? "fell back to 4 KiB" :
+		       "one PMD");
+		check(i || !pmd_first || !fallbacks,
+		      "the first, aligned mapping of a 2 MiB extent is not one PMD");
+	}
+	munmap(p[0], size);
+	munmap(p[1], size);
+	close(fa);
+	if (unlink(a))
+		fail("unlink");
+	check_file(fb, size, 16, "the clone");
+	close(fb);
+	if (unlink(b))
+		fail("unlink");
+	printf("# mixed: %s: both files mapped, read and unlinked\n", order);
+	return 0;
+}
+
 static int cmd_cow_pin(const char *a, const char *b, const char *how,
 		       const char *disk)
 {
 	unsigned long size = PMD;
 	int fa = create(a, size, 12), fb = clone_of(fa, b);
-	int unmap = !strcmp(how, "unmapped"), fd, i;
-	struct iocb cb = { 0 }, *cbs[1] = { &cb };
-	struct io_event ev;
-	aio_context_t ctx = 0;
+	int unmap = !strcmp(how, "unmapped"), fd;
+	aio_context_t ctx;
 	char *p, *buf;
 	long bad;
 	pid_t pid;
@@ -236,17 +416,7 @@ static int cmd_cow_pin(const char *a, const char *b, const char *how,
 	check(bad < 0, "after a copy-on-write, the mapping reads old data at %ld",
 	      bad);
 
-	fd = open(disk, O_RDWR | O_DIRECT);
-	if (fd < 0)
-		fail(disk);
-	if (syscall(SYS_io_setup, 1, &ctx))
-		fail("io_setup");
-	cb.aio_fildes = fd;
-	cb.aio_lio_opcode = IOCB_CMD_PWRITE;
-	cb.aio_buf = (unsigned long)p;
-	cb.aio_nbytes = PAGE;
-	check(syscall(SYS_io_submit, ctx, 1, cbs) == 1, "io_submit: %s",
-	      strerror(errno));
+	ctx = pin_by_write(disk, &fd, p);
 	if (unmap)
 		munmap(p, size);
 
@@ -258,12 +428,9 @@ static int cmd_cow_pin(const char *a, const char *b, const char *how,
 			fail("fallocate");
 		_exit(0);
 	}
-	i = reaped(pid, 1000);
-	check(!i, "the punch finished while the new page was pinned (%s)", how);
-	check(syscall(SYS_io_getevents, ctx, 1, 1, &ev, NULL) == 1,
-	      "io_getevents: %s", strerror(errno));
-	check(ev.res == PAGE, "O_DIRECT write of the page: %lld", (long long)ev.res);
-	syscall(SYS_io_destroy, ctx);
+	check(!reaped(pid, 1000), "the punch finished while the new page was pinned (%s)",
+	      how);
+	wait_write(ctx);
 	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
 	check(pread(fd, buf, PAGE, 0) == PAGE, "read of the disk");
 	bad = mismatch(buf, PAGE, 13, 0);
@@ -324,6 +491,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "clone-mapped"))
 		return cmd_clone_mapped(argv[2], argv[3], argv[4]);
+	if (argc == 5 && !strcmp(argv[1], "clone-pin"))
+		return cmd_clone_pin(argv[2], argv[3], argv[4]);
+	if (argc == 5 && !strcmp(argv[1], "mixed"))
+		return cmd_mixed(argv[2], argv[3], argv[4]);
 	if (argc == 6 && !strcmp(argv[1], "cow-pin"))
 		return cmd_cow_pin(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && !strcmp(argv[1], "vmsplice-self"))
