@@ -19,13 +19,29 @@
  *        page, and an O_DIRECT write of one of A's pages (a block shared
  *        with B) to DISK (seconds per I/O) pins it.  A truncate of A must wait
  *        for the write, not for B's mapping, and finish once it is done.
+ *   reflink clone-busy A C DISK wait|kill
+ *        A and C (2 MiB each, C made second, so with the higher inode
+ *        number, which xfs locks second) are written, and an O_DIRECT
+ *        write of a page of C to DISK (seconds per I/O) pins it.  A
+ *        FICLONE of A onto C must sleep while the pin lasts, not spin: it
+ *        may use at most 0.5 s of CPU in its first 2 s.  With wait, it must
+ *        finish once the write is done, and C must then read A's data; with
+ *        kill, SIGKILL must end it within 2 s, while the page is pinned.
  *   reflink mixed A B pmd-first|pte-first
  *        A (2 MiB, 2 MiB-aligned on the device) is cloned to B.  One file
- *        is mapped at a 2 MiB-aligned address (a PMD fault), the other one
- *        page off (4 KiB faults), in the given order, and both are read;
- *        with pmd-first the PMD must be mapped (no thp_fault_fallback).  Then both are
- *        unmapped and A, then B, unlinked; B must still read the data
+ *        is mapped at a 2 MiB-aligned address (a PMD fault, unless the
+ *        kernel maps shared blocks with PTEs only), the other one page off
+ *        (4 KiB faults), in the given order, and both are read.  Then both
+ *        are unmapped and A, then B, unlinked; B must still read the data
  *        before, and the unlinks must work.
+ *   reflink cow-fault A B DISK
+ *        A (2 MiB) is mapped at a 2 MiB-aligned address and read: one PMD
+ *        (no thp_fault_fallback).  Then A is cloned to B, and a page of A
+ *        is written through a second mapping of A, one page off the
+ *        alignment: a copy-on-write fault of one page under what was a PMD
+ *        entry.  Both mappings and read() must see the new data, B the old;
+ *        an O_DIRECT write of the new page to DISK pins it, and a hole
+ *        punch of the page must wait for it; the unlinks must work.
  *   reflink cow-pin A B mapped|unmapped DISK
  *        A (2 MiB) is cloned to B and read through a shared mapping;
  *        pwrite() over A's first page (copy-on-write); the mapping must
@@ -47,6 +63,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -70,6 +87,23 @@ static int reaped(pid_t pid, unsigned int ms)
 			      "child %d failed", pid);
 			return 1;
 		}
+		usleep(50000);
+	}
+	return 0;
+}
+
+/* Wait up to @ms for @pid to die of a signal; 1 if it did. */
+static int reaped_killed(pid_t pid, unsigned int ms)
+{
+	int status;
+
+	for (; ms; ms -= 50) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r < 0)
+			fail("waitpid");
+		if (r == pid)
+			return WIFSIGNALED(status);
 		usleep(50000);
 	}
 	return 0;
@@ -319,6 +353,70 @@ static int cmd_clone_pin(const char *a, const char *b, const char *disk)
 	return 0;
 }
 
+/* The CPU time @pid has used, user and system, in clock ticks. */
+static long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		fail(path);
+	fclose(f);
+	/* After the command name in parentheses: state, then field 4 on. */
+	p = strrchr(buf, ')');
+	check(p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			  &utime, &stime) == 2, "%s: %s", path, buf);
+	return utime + stime;
+}
+
+static int cmd_clone_busy(const char *a, const char *c, const char *disk,
+			  const char *how)
+{
+	unsigned long size = PMD;
+	int kill_it = !strcmp(how, "kill"), fa, fc, fd;
+	long ticks, hz = sysconf(_SC_CLK_TCK);
+	struct stat sa, sc;
+	aio_context_t ctx;
+	pid_t pid;
+	char *p;
+
+	check(kill_it || !strcmp(how, "wait"), "clone-busy: wait or kill");
+	fa = create(a, size, 17);
+	fc = create(c, size, 18);
+	check(!fstat(fa, &sa) && !fstat(fc, &sc) && sc.st_ino > sa.st_ino,
+	      "%s does not have the higher inode number", c);
+	p = map_and_read(fc, size, 18);
+	ctx = pin_by_write(disk, &fd, p + PAGE);
+	munmap(p, size);
+
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid)
+		_exit(ioctl(fc, FICLONE, fa) ? 1 : 0);
+	check(!reaped(pid, 2000), "FICLONE finished while a page of its target was pinned");
+	ticks = cpu_ticks(pid);
+	printf("# clone-busy: FICLONE used %ld ms of CPU while it waited 2 s\n",
+	       ticks * 1000 / hz);
+	if (kill_it) {
+		kill(pid, SIGKILL);
+		check(reaped_killed(pid, 2000), "FICLONE did not die of SIGKILL within 2 s");
+	}
+	check(ticks * 2 <= hz, "FICLONE spins while it waits for a pinned page");
+	wait_write(ctx);
+	if (!kill_it) {
+		check(reaped(pid, 10000), "FICLONE still waits 10 s after the pin went");
+		check_file(fc, size, 17, "the clone");
+	}
+	close(fd);
+	printf("# clone-busy: FICLONE slept while a page was pinned, and %s\n",
+	       kill_it ? "died of SIGKILL" : "finished after the pin");
+	return 0;
+}
+
 /* A counter of /proc/vmstat, or -1 if there is none. */
 static long vmstat(const char *name)
 {
@@ -379,8 +477,6 @@ static int cmd_mixed(const char *a, const char *b, const char *order)
 		       aligned ? "aligned" : "unaligned", i ? "the clone" : "the file",
 		       !aligned ? "4 KiB faults" : fallbacks ? "fell back to 4 KiB" :
 		       "one PMD");
-		check(i || !pmd_first || !fallbacks,
-		      "the first, aligned mapping of a 2 MiB extent is not one PMD");
 	}
 	munmap(p[0], size);
 	munmap(p[1], size);
@@ -392,6 +488,57 @@ static int cmd_mixed(const char *a, const char *b, const char *order)
 	if (unlink(b))
 		fail("unlink");
 	printf("# mixed: %s: both files mapped, read and unlinked\n", order);
+	return 0;
+}
+
+static int cmd_cow_fault(const char *a, const char *b, const char *disk)
+{
+	unsigned long size = PMD, off = 5 * PAGE;
+	int fa = create(a, size, 19), fb, fd;
+	char *pmd, *pte, *buf;
+	aio_context_t ctx;
+	long fallbacks, bad;
+	pid_t pid;
+
+	pmd = map_at(fa, size, 1);
+	fallbacks = vmstat("thp_fault_fallback");
+	check(mismatch(pmd, size, 19, 0) < 0, "the aligned mapping reads wrong data");
+	check(vmstat("thp_fault_fallback") == fallbacks,
+	      "the aligned mapping of a 2 MiB extent is not one PMD");
+	fb = clone_of(fa, b);
+	pte = map_at(fa, size, 0);
+	fill(pte + off, PAGE, 20, off);		/* copy on write, 4 KiB */
+	bad = mismatch(pte + off, PAGE, 20, off);
+	check(bad < 0, "the written mapping reads other data at %ld", bad);
+	bad = mismatch(pmd + off, PAGE, 20, off);
+	check(bad < 0, "the other mapping of the file reads other data at %ld", bad);
+	if (posix_memalign((void **)&buf, PAGE, PAGE))
+		fail("posix_memalign");
+	check(pread(fa, buf, PAGE, off) == PAGE && mismatch(buf, PAGE, 20, off) < 0,
+	      "read() does not see the data written through the mapping");
+	check(pread(fb, buf, PAGE, off) == PAGE && mismatch(buf, PAGE, 19, off) < 0,
+	      "the clone sees the data written to the file");
+
+	ctx = pin_by_write(disk, &fd, pte + off);
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid)
+		_exit(fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+				PAGE) ? 1 : 0);
+	check(!reaped(pid, 1000), "the punch finished while the copied page was pinned");
+	wait_write(ctx);
+	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
+	check(pread(fd, buf, PAGE, 0) == PAGE && mismatch(buf, PAGE, 20, off) < 0,
+	      "the disk did not get the page's new data");
+	munmap(pmd, size);
+	munmap(pte, size);
+	close(fd);
+	close(fa);
+	close(fb);
+	if (unlink(a) || unlink(b))
+		fail("unlink");
+	printf("# cow-fault: a 4 KiB copy-on-write fault under a PMD mapping is seen and waited for\n");
 	return 0;
 }
 
@@ -493,8 +640,12 @@ int main(int argc, char **argv)
 		return cmd_clone_mapped(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "clone-pin"))
 		return cmd_clone_pin(argv[2], argv[3], argv[4]);
+	if (argc == 6 && !strcmp(argv[1], "clone-busy"))
+		return cmd_clone_busy(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && !strcmp(argv[1], "mixed"))
 		return cmd_mixed(argv[2], argv[3], argv[4]);
+	if (argc == 5 && !strcmp(argv[1], "cow-fault"))
+		return cmd_cow_fault(argv[2], argv[3], argv[4]);
 	if (argc == 6 && !strcmp(argv[1], "cow-pin"))
 		return cmd_cow_pin(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && !strcmp(argv[1], "vmsplice-self"))
