@@ -20,10 +20,10 @@
  *        with B) to DISK (seconds per I/O) pins it.  A truncate of A must wait
  *        for the write, not for B's mapping, and finish once it is done.
  *   reflink clone-busy A C DISK wait|kill
- *        A and C (2 MiB each, C made second, so with the higher inode
- *        number, which xfs locks second) are written, and an O_DIRECT
- *        write of a page of C to DISK (seconds per I/O) pins it.  A
- *        FICLONE of A onto C must sleep while the pin lasts, not spin: it
+ *        A and C (2 MiB each) are written, and an O_DIRECT write of a page
+ *        of the one with the higher inode number (which xfs locks second;
+ *        C below) to DISK (seconds per I/O) pins it.  A FICLONE of the
+ *        other onto it must sleep while the pin lasts, not spin: it
  *        may use at most 0.5 s of CPU in its first 2 s.  With wait, it must
  *        finish once the write is done, and C must then read A's data; with
  *        kill, SIGKILL must end it within 2 s, while the page is pinned.
@@ -376,21 +376,27 @@ static int cmd_clone_busy(const char *a, const char *c, const char *disk,
 			  const char *how)
 {
 	unsigned long size = PMD;
-	int kill_it = !strcmp(how, "kill"), fa, fc, fd;
+	int kill_it = !strcmp(how, "kill"), fa, fc, fd, t;
 	long ticks, hz = sysconf(_SC_CLK_TCK);
+	unsigned long seed_a = 17, seed_c = 18;
 	struct stat sa, sc;
 	aio_context_t ctx;
 	pid_t pid;
 	char *p;
 
 	check(kill_it || !strcmp(how, "wait"), "clone-busy: wait or kill");
-	fa = create(a, size, 17);
-	fc = create(c, size, 18);
-	check(!fstat(fa, &sa) && !fstat(fc, &sc) && sc.st_ino > sa.st_ino,
-	      "%s does not have the higher inode number", c);
-	p = map_and_read(fc, size, 18);
+	fa = create(a, size, seed_a);
+	fc = create(c, size, seed_c);
+	if (fstat(fa, &sa) || fstat(fc, &sc))
+		fail("fstat");
+	/* C is to be the file with the higher inode number (numbers are reused). */
+	if (sc.st_ino < sa.st_ino) {
+		t = fa, fa = fc, fc = t;
+		seed_a = 18, seed_c = 17;
+	}
+	p = map_and_read(fc, size, seed_c);
+	/* Still mapped: a kernel that skips unmapped files must see it too. */
 	ctx = pin_by_write(disk, &fd, p + PAGE);
-	munmap(p, size);
 
 	pid = fork();
 	if (pid < 0)
@@ -409,8 +415,9 @@ static int cmd_clone_busy(const char *a, const char *c, const char *disk,
 	wait_write(ctx);
 	if (!kill_it) {
 		check(reaped(pid, 10000), "FICLONE still waits 10 s after the pin went");
-		check_file(fc, size, 17, "the clone");
+		check_file(fc, size, seed_a, "the clone");
 	}
+	munmap(p, size);
 	close(fd);
 	printf("# clone-busy: FICLONE slept while a page was pinned, and %s\n",
 	       kill_it ? "died of SIGKILL" : "finished after the pin");
