@@ -72,24 +72,30 @@
 #include <linux/fs.h>
 #include "bench.h"
 
+/* Wait up to @ms for @pid; 1 and its *status once it has ended, else 0. */
+static int ended(pid_t pid, unsigned int ms, int *status)
+{
+	for (; ms; ms -= 50) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r < 0)
+			fail("waitpid");
+		if (r == pid)
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
 /* Wait up to @ms for @pid; 1 if it exited with 0, 0 if it still runs. */
 static int reaped(pid_t pid, unsigned int ms)
 {
 	int status;
 
-	for (; ms; ms -= 50) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r < 0)
-			fail("waitpid");
-		if (r == pid) {
-			check(WIFEXITED(status) && !WEXITSTATUS(status),
-			      "child %d failed", pid);
-			return 1;
-		}
-		usleep(50000);
-	}
-	return 0;
+	if (!ended(pid, ms, &status))
+		return 0;
+	check(WIFEXITED(status) && !WEXITSTATUS(status), "child %d failed", pid);
+	return 1;
 }
 
 /* Wait up to @ms for @pid to die of a signal; 1 if it did. */
@@ -97,16 +103,7 @@ static int reaped_killed(pid_t pid, unsigned int ms)
 {
 	int status;
 
-	for (; ms; ms -= 50) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r < 0)
-			fail("waitpid");
-		if (r == pid)
-			return WIFSIGNALED(status);
-		usleep(50000);
-	}
-	return 0;
+	return ended(pid, ms, &status) && WIFSIGNALED(status);
 }
 
 static int create(const char *path, unsigned long size, unsigned long seed)
