@@ -49,6 +49,28 @@
  *        per I/O) pins it, the mapping stays or goes, and a hole punch of
  *        the page must wait for the write, which must carry the new data.
  *        B must still read the old data.
+ *   reflink cow-hint A B written|pinned DISK
+ *        A (4 MiB) gets a copy-on-write extent size hint of 4 MiB and
+ *        its second 2 MiB are cloned to B.  A is mapped at a 2 MiB-aligned
+ *        address and its first 2 MiB read: one PMD.  A pwrite() of a page
+ *        of the second half copies it on write, and the hint makes xfs
+ *        preallocate copy-on-write blocks over the first half too, which
+ *        reads still see as not shared.  A page of the first half is then
+ *        written through a second mapping, one page off the alignment: a
+ *        4 KiB copy-on-write fault under a PMD entry.  Both mappings and
+ *        read() must see the new data, B the old.  With written, an
+ *        O_DIRECT write of the written page to DISK then pins it; with
+ *        pinned, one of another page of the PMD did before the write
+ *        fault.  A hole punch of the pinned page must wait for the write.
+ *   reflink remap-window A B C
+ *        A (32 MiB) is written 2 MiB at a time, in turn with C, so that
+ *        it has 16 extents.  A child maps A's last 2 MiB at a 2 MiB-aligned
+ *        address and reads a byte of it over and over: one PMD (all 512
+ *        pages present in /proc/self/pagemap).  A is then cloned to B: the
+ *        clone unmaps A, and the child's fault waits for it and runs while
+ *        the clone shares A's extents one by one.  Once the clone is done,
+ *        the child must map A's last 2 MiB, shared now, with a PTE (one
+ *        page present).
  *   reflink vmsplice-self FILE close|exit
  *        A process maps FILE (2 MiB), splices a page of it into its own
  *        pipe, unmaps and unlinks FILE, then closes it, or exits with the
@@ -106,20 +128,30 @@ static int reaped_killed(pid_t pid, unsigned int ms)
 	return ended(pid, ms, &status) && WIFSIGNALED(status);
 }
 
-static int create(const char *path, unsigned long size, unsigned long seed)
+/* An empty file whose extents are 2 MiB where the file system can (xfs). */
+static int create_empty(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	char *buf = malloc(size);
 	struct fsxattr fsx;
 
-	if (fd < 0 || !buf)
+	if (fd < 0)
 		fail(path);
-	/* 2 MiB extents where the file system can (xfs), for PMD faults. */
+	/* For PMD faults. */
 	if (!ioctl(fd, FS_IOC_FSGETXATTR, &fsx)) {
 		fsx.fsx_xflags |= FS_XFLAG_EXTSIZE;
 		fsx.fsx_extsize = PMD;
 		ioctl(fd, FS_IOC_FSSETXATTR, &fsx);
 	}
+	return fd;
+}
+
+static int create(const char *path, unsigned long size, unsigned long seed)
+{
+	int fd = create_empty(path);
+	char *buf = malloc(size);
+
+	if (!buf)
+		fail("malloc");
 	fill(buf, size, seed, 0);
 	check(pwrite(fd, buf, size, 0) == (ssize_t)size, "write %s", path);
 	if (fsync(fd))
@@ -322,7 +354,7 @@ static int cmd_clone_pin(const char *a, const char *b, const char *disk)
 {
 	unsigned long size = PMD;
 	int fa = create(a, size, 15), fb = clone_of(fa, b), fd;
-	aio_context_t ctx;
+	aio_context_t ctx = 0;
 	pid_t holder, pid;
 	char *p;
 
@@ -377,7 +409,7 @@ static int cmd_clone_busy(const char *a, const char *c, const char *disk,
 	long ticks, hz = sysconf(_SC_CLK_TCK);
 	unsigned long seed_a = 17, seed_c = 18;
 	struct stat sa, sc;
-	aio_context_t ctx;
+	aio_context_t ctx = 0;
 	pid_t pid;
 	char *p;
 
@@ -500,7 +532,7 @@ static int cmd_cow_fault(const char *a, const char *b, const char *disk)
 	unsigned long size = PMD, off = 5 * PAGE;
 	int fa = create(a, size, 19), fb, fd;
 	char *pmd, *pte, *buf;
-	aio_context_t ctx;
+	aio_context_t ctx = 0;
 	long fallbacks, bad;
 	pid_t pid;
 
@@ -552,7 +584,7 @@ static int cmd_cow_pin(const char *a, const char *b, const char *how,
 	unsigned long size = PMD;
 	int fa = create(a, size, 12), fb = clone_of(fa, b);
 	int unmap = !strcmp(how, "unmapped"), fd;
-	aio_context_t ctx;
+	aio_context_t ctx = 0;
 	char *p, *buf;
 	long bad;
 	pid_t pid;
@@ -591,6 +623,176 @@ static int cmd_cow_pin(const char *a, const char *b, const char *how,
 		munmap(p, size);
 	printf("# cow-pin: the punch of a copied-on-write page waited for its pin (%s)\n",
 	       how);
+	return 0;
+}
+
+/* How many pages of the 2 MiB at @p /proc/self/pagemap shows present. */
+static int present_pages(const char *p)
+{
+	uint64_t e[PMD / PAGE];
+	int fd = open("/proc/self/pagemap", O_RDONLY), n = 0;
+	unsigned long i;
+
+	if (fd < 0)
+		fail("/proc/self/pagemap");
+	check(pread(fd, e, sizeof(e), (unsigned long)p / PAGE * 8) == sizeof(e),
+	      "read /proc/self/pagemap");
+	close(fd);
+	for (i = 0; i < PMD / PAGE; i++)
+		n += !!(e[i] >> 63);
+	return n;
+}
+
+/* 2 MiB of @fd at @off, mapped at a 2 MiB-aligned address, a byte read. */
+static char *map_pmd(int fd, unsigned long off)
+{
+	char *area = mmap(NULL, 2 * PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0), *p;
+
+	if (area == MAP_FAILED)
+		fail("mmap");
+	p = (char *)(((unsigned long)area + PMD - 1) & ~(PMD - 1));
+	p = mmap(p, PMD, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, off);
+	if (p == MAP_FAILED)
+		fail("mmap");
+	(void)*(volatile char *)p;
+	return p;
+}
+
+static int cmd_cow_hint(const char *a, const char *b, const char *how,
+			const char *disk)
+{
+	unsigned long size = 2 * PMD, off = 5 * PAGE, pinned = 7 * PAGE;
+	int early = !strcmp(how, "pinned");
+	int fa = create(a, size, 21), fb, fd = -1, n;
+	struct file_clone_range range = { .src_length = PMD };
+	struct fsxattr fsx;
+	char *pmd, *pte, *buf;
+	aio_context_t ctx = 0;
+	long bad;
+	pid_t pid;
+
+	check(!ioctl(fa, FS_IOC_FSGETXATTR, &fsx), "FS_IOC_FSGETXATTR");
+	fsx.fsx_xflags |= FS_XFLAG_COWEXTSIZE;
+	fsx.fsx_cowextsize = size;
+	check(!ioctl(fa, FS_IOC_FSSETXATTR, &fsx),
+	      "a copy-on-write extent size hint: %s", strerror(errno));
+	fb = open(b, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fb < 0)
+		fail(b);
+	range.src_fd = fa;
+	range.src_offset = PMD;
+	range.dest_offset = PMD;
+	check(!ioctl(fb, FICLONERANGE, &range), "FICLONERANGE: %s",
+	      strerror(errno));
+
+	pmd = map_pmd(fa, 0);
+	n = present_pages(pmd);
+	check(n == PMD / PAGE, "the first 2 MiB of A are not one PMD (%d pages)", n);
+	bad = mismatch(pmd, PMD, 21, 0);
+	check(bad < 0, "the aligned mapping reads wrong data at %ld", bad);
+
+	if (posix_memalign((void **)&buf, PAGE, PAGE))
+		fail("posix_memalign");
+	fill(buf, PAGE, 22, PMD + 3 * PAGE);
+	check(pwrite(fa, buf, PAGE, PMD + 3 * PAGE) == PAGE,
+	      "pwrite over a shared block");
+
+	check(early || !strcmp(how, "written"), "cow-hint: written or pinned");
+	if (early)
+		ctx = pin_by_write(disk, &fd, pmd + pinned);
+	pte = map_at(fa, size, 0);
+	fill(pte + off, PAGE, 22, off);		/* 4 KiB, under the PMD entry */
+	bad = mismatch(pte + off, PAGE, 22, off);
+	check(bad < 0, "the written mapping reads other data at %ld", bad);
+	bad = mismatch(pmd + off, PAGE, 22, off);
+	check(bad < 0, "the aligned mapping reads other data at %ld", bad);
+	check(pread(fa, buf, PAGE, off) == PAGE && mismatch(buf, PAGE, 22, off) < 0,
+	      "read() does not see the data written through the mapping");
+	check(pread(fb, buf, PAGE, PMD) == PAGE && mismatch(buf, PAGE, 21, PMD) < 0,
+	      "the clone sees data written to the file");
+
+	if (!early) {
+		ctx = pin_by_write(disk, &fd, pte + off);
+		pinned = off;
+	}
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid)
+		_exit(fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				pinned, PAGE) ? 1 : 0);
+	check(!reaped(pid, 1000), "the punch finished while the %s page was pinned",
+	      early ? "other" : "written");
+	wait_write(ctx);
+	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
+	check(pread(fd, buf, PAGE, 0) == PAGE &&
+	      mismatch(buf, PAGE, early ? 21 : 22, pinned) < 0,
+	      "the disk did not get the page's data");
+	munmap(pmd, PMD);
+	munmap(pte, size);
+	close(fd);
+	close(fa);
+	close(fb);
+	if (unlink(a) || unlink(b))
+		fail("unlink");
+	printf("# cow-hint: a 4 KiB fault that copies on write a block under a PMD entry: the %s page's pin is waited for\n",
+	       early ? "other" : "written");
+	return 0;
+}
+
+static int cmd_remap_window(const char *a, const char *b, const char *c)
+{
+	int fa = create_empty(a), fc = create_empty(c), fb, i, n;
+	char *buf = malloc(PMD), *p;
+	volatile int *state;
+	unsigned long off;
+	pid_t pid;
+
+	if (!buf)
+		fail("malloc");
+	for (i = 0; i < 16; i++) {
+		fill(buf, PMD, 23, i * PMD);
+		check(pwrite(fa, buf, PMD, i * PMD) == PMD &&
+		      pwrite(fc, buf, PMD, i * PMD) == PMD, "write");
+		if (fsync(fa) || fsync(fc))
+			fail("fsync");
+	}
+	off = 15 * PMD;
+	state = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (state == MAP_FAILED)
+		fail("mmap");
+	*state = 0;
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid) {
+		p = map_pmd(fa, off);
+		*state = present_pages(p) == PMD / PAGE ? 1 : -1;
+		while (*state == 1)
+			(void)*(volatile char *)p;
+		/* The clone is done: nothing faults in A any more. */
+		n = present_pages(p);
+		_exit(n == PMD / PAGE ? 3 : mismatch(p, PAGE, 23, off) < 0 ? 0 : 4);
+	}
+	while (!*state)
+		usleep(1000);
+	check(*state == 1, "remap-window: A's last 2 MiB are not one PMD before the clone");
+	fb = clone_of(fa, b);
+	*state = 2;
+	check(ended(pid, 10000, &n) && WIFEXITED(n), "the child hangs");
+	check(WEXITSTATUS(n) != 4, "the child reads wrong data");
+	check(WEXITSTATUS(n) == 0,
+	      "a PMD maps blocks that the clone shares (faulted while they were being shared)");
+	check_file(fb, 16 * PMD, 23, "the clone");
+	close(fa);
+	close(fb);
+	close(fc);
+	if (unlink(a) || unlink(b) || unlink(c))
+		fail("unlink");
+	free(buf);
+	printf("# remap-window: a PMD fault during a clone maps the blocks being shared with PTEs\n");
 	return 0;
 }
 
@@ -652,6 +854,10 @@ int main(int argc, char **argv)
 		return cmd_cow_fault(argv[2], argv[3], argv[4]);
 	if (argc == 6 && !strcmp(argv[1], "cow-pin"))
 		return cmd_cow_pin(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 6 && !strcmp(argv[1], "cow-hint"))
+		return cmd_cow_hint(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 5 && !strcmp(argv[1], "remap-window"))
+		return cmd_remap_window(argv[2], argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "vmsplice-self"))
 		return cmd_vmsplice_self(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment at the top of reflink.c\n");
