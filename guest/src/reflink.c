@@ -62,6 +62,15 @@
  *        O_DIRECT write of the written page to DISK then pins it; with
  *        pinned, one of another page of the PMD did before the write
  *        fault.  A hole punch of the pinned page must wait for the write.
+ *   reflink unshare-dirty A B DISK
+ *        As cow-hint, but the first 2 MiB of A are written through the
+ *        PMD (a dirty PMD entry) before the pwrite() that preallocates
+ *        copy-on-write blocks over them; then FALLOC_FL_UNSHARE_RANGE
+ *        over the first 2 MiB copies them to new blocks.  The mapping
+ *        and read() must see the data written through it, and fsync()
+ *        must work.  An O_DIRECT write of the written page to DISK pins
+ *        it, and a hole punch of the page must wait for it: no entry may
+ *        go on naming the old blocks.
  *   reflink remap-window A B C
  *        A (32 MiB) is written 2 MiB at a time, in turn with C, so that
  *        it has 16 extents.  A child maps A's last 2 MiB at a 2 MiB-aligned
@@ -659,32 +668,42 @@ static char *map_pmd(int fd, unsigned long off)
 	return p;
 }
 
+/*
+ * A: 4 MiB with a 4 MiB copy-on-write extent size hint, its second half
+ * cloned to B.
+ */
+static void hinted_with_clone(const char *a, const char *b, int *fa, int *fb)
+{
+	struct file_clone_range range = { .src_length = PMD };
+	struct fsxattr fsx;
+
+	*fa = create(a, 2 * PMD, 21);
+	check(!ioctl(*fa, FS_IOC_FSGETXATTR, &fsx), "FS_IOC_FSGETXATTR");
+	fsx.fsx_xflags |= FS_XFLAG_COWEXTSIZE;
+	fsx.fsx_cowextsize = 2 * PMD;
+	check(!ioctl(*fa, FS_IOC_FSSETXATTR, &fsx),
+	      "a copy-on-write extent size hint: %s", strerror(errno));
+	*fb = open(b, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (*fb < 0)
+		fail(b);
+	range.src_fd = *fa;
+	range.src_offset = PMD;
+	range.dest_offset = PMD;
+	check(!ioctl(*fb, FICLONERANGE, &range), "FICLONERANGE: %s",
+	      strerror(errno));
+}
+
 static int cmd_cow_hint(const char *a, const char *b, const char *how,
 			const char *disk)
 {
 	unsigned long size = 2 * PMD, off = 5 * PAGE, pinned = 7 * PAGE;
-	int early = !strcmp(how, "pinned");
-	int fa = create(a, size, 21), fb, fd = -1, n;
-	struct file_clone_range range = { .src_length = PMD };
-	struct fsxattr fsx;
+	int early = !strcmp(how, "pinned"), fa, fb, fd = -1, n;
 	char *pmd, *pte, *buf;
 	aio_context_t ctx = 0;
 	long bad;
 	pid_t pid;
 
-	check(!ioctl(fa, FS_IOC_FSGETXATTR, &fsx), "FS_IOC_FSGETXATTR");
-	fsx.fsx_xflags |= FS_XFLAG_COWEXTSIZE;
-	fsx.fsx_cowextsize = size;
-	check(!ioctl(fa, FS_IOC_FSSETXATTR, &fsx),
-	      "a copy-on-write extent size hint: %s", strerror(errno));
-	fb = open(b, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fb < 0)
-		fail(b);
-	range.src_fd = fa;
-	range.src_offset = PMD;
-	range.dest_offset = PMD;
-	check(!ioctl(fb, FICLONERANGE, &range), "FICLONERANGE: %s",
-	      strerror(errno));
+	hinted_with_clone(a, b, &fa, &fb);
 
 	pmd = map_pmd(fa, 0);
 	n = present_pages(pmd);
@@ -738,6 +757,63 @@ static int cmd_cow_hint(const char *a, const char *b, const char *how,
 		fail("unlink");
 	printf("# cow-hint: a 4 KiB fault that copies on write a block under a PMD entry: the %s page's pin is waited for\n",
 	       early ? "other" : "written");
+	return 0;
+}
+
+
+static int cmd_unshare_dirty(const char *a, const char *b, const char *disk)
+{
+	unsigned long off = 5 * PAGE;
+	int fa, fb, fd, n;
+	aio_context_t ctx;
+	char *pmd, *buf;
+	long bad;
+	pid_t pid;
+
+	hinted_with_clone(a, b, &fa, &fb);
+	pmd = map_pmd(fa, 0);
+	n = present_pages(pmd);
+	check(n == PMD / PAGE, "the first 2 MiB of A are not one PMD (%d pages)", n);
+	fill(pmd + off, PAGE, 24, off);		/* a dirty PMD entry */
+
+	if (posix_memalign((void **)&buf, PAGE, PAGE))
+		fail("posix_memalign");
+	fill(buf, PAGE, 22, PMD + 3 * PAGE);
+	check(pwrite(fa, buf, PAGE, PMD + 3 * PAGE) == PAGE,
+	      "pwrite over a shared block");
+	check(!fallocate(fa, FALLOC_FL_UNSHARE_RANGE, 0, PMD),
+	      "FALLOC_FL_UNSHARE_RANGE: %s", strerror(errno));
+
+	bad = mismatch(pmd + off, PAGE, 24, off);
+	check(bad < 0, "after the unshare the mapping reads other data at %ld", bad);
+	bad = mismatch(pmd, off, 21, 0);
+	check(bad < 0, "after the unshare the mapping reads other data at %ld", bad);
+	check(pread(fa, buf, PAGE, off) == PAGE && mismatch(buf, PAGE, 24, off) < 0,
+	      "read() does not see the data written through the mapping");
+	fill(pmd + off, PAGE, 25, off);
+	check(!fsync(fa), "fsync: %s", strerror(errno));
+	check(pread(fa, buf, PAGE, off) == PAGE && mismatch(buf, PAGE, 25, off) < 0,
+	      "read() does not see the data written after the unshare");
+
+	ctx = pin_by_write(disk, &fd, pmd + off);
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid)
+		_exit(fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+				PAGE) ? 1 : 0);
+	check(!reaped(pid, 1000), "the punch finished while the unshared page was pinned");
+	wait_write(ctx);
+	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
+	check(pread(fd, buf, PAGE, 0) == PAGE && mismatch(buf, PAGE, 25, off) < 0,
+	      "the disk did not get the page's data");
+	close(fd);
+	munmap(pmd, PMD);
+	close(fa);
+	close(fb);
+	if (unlink(a) || unlink(b))
+		fail("unlink");
+	printf("# unshare-dirty: an unshare of blocks under a dirty PMD entry leaves no stale entry\n");
 	return 0;
 }
 
@@ -856,6 +932,8 @@ int main(int argc, char **argv)
 		return cmd_cow_pin(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 6 && !strcmp(argv[1], "cow-hint"))
 		return cmd_cow_hint(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 5 && !strcmp(argv[1], "unshare-dirty"))
+		return cmd_unshare_dirty(argv[2], argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "remap-window"))
 		return cmd_remap_window(argv[2], argv[3], argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "vmsplice-self"))
