@@ -7,7 +7,8 @@
 
 A run passes only if the guest printed "bench-guest: PASS", QEMU exited on
 its own before the timeout, every KUnit and guest test passed (a skip is not
-a pass), and the console holds no splat (bench_log.SPLATS).  The verdict is
+a pass), every guest test asked for (bench.tests=, else all of guest/tests)
+has a result, and the console holds no splat (bench_log.SPLATS).  The verdict is
 the last line printed; the exit status is 0 for PASS, 1 for FAIL.
 """
 
@@ -23,6 +24,18 @@ import bench_report  # noqa: E402
 def read_lines(path):
     with open(path, 'rb') as f:
         return f.read().decode('utf-8', 'replace').splitlines()
+
+
+GUEST_TESTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           'guest', 'tests')
+
+
+def expected_guest_tests(appends):
+    """The guest tests a boot must report: bench.tests=, else guest/tests."""
+    for a in appends:
+        if a.startswith('bench.tests='):
+            return [n for n in a.split('=', 1)[1].split(',') if n]
+    return sorted(os.listdir(GUEST_TESTS))
 
 
 def kunit_built_in(kbuild):
@@ -73,7 +86,8 @@ def main(argv):
     status, secs = bench_qemu.run(cmd, log, args.timeout)
     lines = read_lines(log)
     need_kunit = not args.no_kunit and kunit_built_in(args.kbuild)
-    result = bench_report.evaluate(lines, status, secs, need_kunit=need_kunit)
+    result = bench_report.evaluate(lines, status, secs, need_kunit=need_kunit,
+                                   expected_guest=expected_guest_tests(args.append))
     return finish(result, lines, args.results, args.label)
 
 

@@ -81,6 +81,9 @@ def run(cmd, log_path, timeout):
 
     Returns (status, seconds): status is 'exited' or 'timeout' (QEMU was
     killed after `timeout` seconds; a hung guest is a failure, never a skip).
+    QEMU runs in a session of its own, so that a terminal's Ctrl-C reaches
+    only the runner: whatever ends the runner (Ctrl-C, SIGTERM, an
+    exception) kills QEMU too.
     """
     if shutil.which(cmd[0]) is None:
         raise FileNotFoundError(f'{cmd[0]} not found (scripts/deps.sh run)')
@@ -88,11 +91,19 @@ def run(cmd, log_path, timeout):
     with open(log_path, 'wb') as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
+        old_term = signal.signal(signal.SIGTERM, _terminated)
         try:
             proc.wait(timeout=timeout)
             status = 'exited'
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
             status = 'timeout'
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
     return status, time.monotonic() - start
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)

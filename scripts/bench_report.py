@@ -10,8 +10,13 @@ import bench_log
 GUEST = 'guest'
 
 
-def evaluate(lines, qemu_status='exited', seconds=None, need_kunit=False):
-    """Everything a run's verdict rests on, as one JSON-able dict."""
+def evaluate(lines, qemu_status='exited', seconds=None, need_kunit=False,
+             expected_guest=None):
+    """Everything a run's verdict rests on, as one JSON-able dict.
+
+    expected_guest: the guest tests the host asked for; each one without a
+    result is a failure of its own.
+    """
     top = bench_ktap.parse(lines)
     rows = []
     for t in top:
@@ -31,6 +36,13 @@ def evaluate(lines, qemu_status='exited', seconds=None, need_kunit=False):
             rows.append({'kind': 'guest', 'name': f'(missing {t.incomplete()})',
                          'status': 'failed', 'passed': 0, 'failed': t.incomplete(),
                          'skipped': 0, 'tests': []})
+    seen = {r['name'] for r in rows if r['kind'] == 'guest'}
+    for name in expected_guest or ():
+        if name not in seen:
+            rows.append({'kind': 'guest', 'name': name, 'status': 'failed',
+                         'passed': 0, 'failed': 1, 'skipped': 0,
+                         'tests': [{'name': name, 'status': 'failed',
+                                    'reason': 'no result'}]})
     splats = bench_log.splats(lines)
     marker = bench_log.marker(lines)
 

@@ -7,8 +7,11 @@ import contextlib
 import io
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -124,6 +127,29 @@ class VerdictTest(unittest.TestCase):
         self.assertEqual(r['verdict'], 'FAIL')
         self.assertIn('guest timed out after 30s', r['problems'])
 
+    def test_expected_guest_test_without_result_fails(self):
+        r = self.verdict('pass.log', expected_guest=['no-such-test'])
+        self.assertEqual(r['verdict'], 'FAIL')
+        self.assertIn('guest no-such-test: failed', r['problems'])
+        self.assertEqual(r['totals']['failed'], 1)
+
+    def test_empty_plan_fails(self):
+        # What a guest that dropped an unknown bench.tests= name printed.
+        lines = ['KTAP version 1', '1..1', '    KTAP version 1',
+                 '    # Subtest: guest', '    1..0', 'ok 1 guest',
+                 'bench-guest: PASS']
+        asked = bench.expected_guest_tests(['bench.tests=no-such-test'])
+        r = bench_report.evaluate(lines, expected_guest=asked)
+        self.assertEqual(r['verdict'], 'FAIL')
+        self.assertIn('guest no-such-test: failed', r['problems'])
+
+    def test_expected_guest_tests(self):
+        self.assertEqual(bench.expected_guest_tests(['x=1', 'bench.tests=a,b']),
+                         ['a', 'b'])
+        every = bench.expected_guest_tests(['x=1'])
+        self.assertIn('fsdax-reflink', every)
+        self.assertIn('fsdax-xfs', every)
+
     def test_results_files(self):
         lines = fixture('pass.log')
         with tempfile.TemporaryDirectory() as d:
@@ -143,6 +169,35 @@ class QemuTest(unittest.TestCase):
             status, secs = bench_qemu.run(['sleep', '30'], os.path.join(d, 'log'), 1)
         self.assertEqual(status, 'timeout')
         self.assertLess(secs, 10)
+
+    def test_runner_that_ends_kills_qemu(self):
+        arg = str(4000 + os.getpid() % 1000)
+
+        def qemus():
+            found = []
+            for pid in filter(str.isdigit, os.listdir('/proc')):
+                try:
+                    with open(f'/proc/{pid}/cmdline', 'rb') as f:
+                        if f.read() == f'sleep\0{arg}\0'.encode():
+                            found.append(pid)
+                except OSError:
+                    pass
+            return found
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with tempfile.TemporaryDirectory() as d:
+                code = (f'import sys; sys.path.insert(0, {os.path.dirname(HERE)!r}); '
+                        f'import bench_qemu; '
+                        f'bench_qemu.run(["sleep", "{arg}"], {d + "/log"!r}, 600)')
+                runner = subprocess.Popen([sys.executable, '-c', code],
+                                          stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 10
+                while not qemus() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertTrue(qemus(), 'the stand-in for QEMU did not start')
+                runner.send_signal(sig)
+                runner.wait(timeout=10)
+                self.assertEqual(qemus(), [], f'QEMU outlived its runner ({sig.name})')
 
     def test_command_line(self):
         with tempfile.TemporaryDirectory() as d:
