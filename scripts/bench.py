@@ -13,6 +13,7 @@ the last line printed; the exit status is 0 for PASS, 1 for FAIL.
 """
 
 import argparse
+import hashlib
 import os
 import sys
 
@@ -36,6 +37,22 @@ def expected_guest_tests(appends):
         if a.startswith('bench.tests='):
             return [n for n in a.split('=', 1)[1].split(',') if n]
     return sorted(os.listdir(GUEST_TESTS))
+
+
+def tested(kbuild, commit, extra):
+    """What was booted: recorded in results.json."""
+    def read(name):
+        try:
+            with open(os.path.join(kbuild, name), 'rb') as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+    config = read('.config')
+    release = read('include/config/kernel.release')
+    return {'commit': commit or None,
+            'kernel_release': release.decode().strip() if release else None,
+            'config_sha256': hashlib.sha256(config).hexdigest() if config else None,
+            'append': list(extra)}
 
 
 def kunit_built_in(kbuild):
@@ -66,6 +83,8 @@ def main(argv):
     b.add_argument('--no-kunit', action='store_true',
                    help='do not run the built-in KUnit suites (kunit.enable=0)')
     b.add_argument('--label', default='')
+    b.add_argument('--commit', default='',
+                   help='the commit the kernel was built from (for results.json)')
     p = sub.add_parser('parse')
     p.add_argument('log')
     p.add_argument('results', nargs='?')
@@ -88,6 +107,7 @@ def main(argv):
     need_kunit = not args.no_kunit and kunit_built_in(args.kbuild)
     result = bench_report.evaluate(lines, status, secs, need_kunit=need_kunit,
                                    expected_guest=expected_guest_tests(args.append))
+    result['tested'] = tested(args.kbuild, args.commit, extra)
     return finish(result, lines, args.results, args.label)
 
 

@@ -33,10 +33,28 @@ series_patches() {
 	done
 }
 
+# One bench run at a time on $BUILD: the first checkout of build/src takes
+# this lock for the script (and the scripts it runs).  A watcher holds it
+# until the script ends; the script itself lets go of the descriptor, so
+# that no process it leaves behind (a sleeping progress line) holds it on.
+lock_build() {
+	[ -n "${BENCH_BUILD_LOCKED:-}" ] && return
+	mkdir -p "$BUILD"
+	exec 9>>"$BUILD/.lock"
+	flock -w 5 9 || die "$BUILD is in use by another bench run" \
+		"($(cat "$BUILD/.lock.owner" 2>/dev/null || echo unknown)):" \
+		"wait for it, or give this one another BUILD="
+	echo "${0##*/} (pid $$), since $(date '+%F %T')" >"$BUILD/.lock.owner"
+	( while kill -0 $$ 2>/dev/null; do sleep 1 9>&-; done ) </dev/null >/dev/null 2>&1 &
+	exec 9>&-
+	export BENCH_BUILD_LOCKED=1
+}
+
 # The bench's own checkout for builds (a worktree of build/linux), moved to
 # REV; only files that differ are rewritten, so builds stay incremental.
 SRC=$BUILD/src
 src_checkout() {
+	lock_build
 	if ! git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
 		rm -rf "$SRC"
 		git -C "$LINUX_TREE" worktree prune

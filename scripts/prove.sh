@@ -47,6 +47,7 @@ run_tree() {
 	# The KUnit suites and GUEST_TESTS, whatever the guest's marker says.
 	python3 "$TOP/scripts/bench.py" boot "$kbuild" "$INITRD" "$out/$name" \
 		--timeout 600 --append "bench.tests=$GUEST_TESTS" --label "$name" \
+		--commit "$(git -C "$SRC" rev-parse HEAD)" \
 		>"$out/$name.table" || true
 	python3 - "$out/$name/results.json" >"$out/$name/failed" <<-'PY'
 	import json, sys

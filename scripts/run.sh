@@ -38,4 +38,5 @@ extra=()
 for a in $append; do extra+=(--append "$a"); done
 log "$name: booting (QEMU TCG, timeout ${timeout}s)"
 python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" "$results" \
-	--timeout "$timeout" --label "run $name" "${extra[@]}"
+	--timeout "$timeout" --label "run $name" --commit "$(git -C "$SRC" rev-parse HEAD)" \
+	"${extra[@]}"

@@ -96,6 +96,26 @@ expect "bisect stops at a patch that builds with a compiler warning" fail \
 	env LINUX="$toy/base" LINUX_TREE="$toy/warn" BUILD="$tmp/toywarn" \
 	BUILD_CMD="$toy/build" "$TOP/scripts/bisect.sh" "$tmp/toywarn/kernel"
 
+# Another run holds the lock on a build folder: a second one must stop at
+# once, before it checks anything out.
+mkdir -p "$tmp/locked"
+flock "$tmp/locked/.lock" sleep 30 &
+holder=$!
+sleep 0.5
+expect "a second run on a build folder in use stops and says so" fail \
+	'is in use by another bench run' \
+	timeout 20 env BUILD="$tmp/locked" LINUX_TREE="$LINUX_TREE" "$TOP/scripts/run.sh" series
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+# A run that leaves a process behind (a progress line's sleep) must not
+# keep the lock once it has ended: the next run takes it.
+printf '%s\n' '#!/bin/bash' '. "$1/scripts/lib.sh"' 'lock_build' 'sleep 30 &' \
+	>"$tmp/leave-behind"
+chmod +x "$tmp/leave-behind"
+BUILD="$tmp/linger" "$tmp/leave-behind" "$TOP"
+expect "the lock goes with the run that held it, not with what it left behind" 0 \
+	'^locked$' env BUILD="$tmp/linger" bash -c \
+	". '$TOP/scripts/lib.sh'; lock_build && echo locked"
+
 kbuild=$BUILD/kernel/series
 if [ -f "$kbuild/arch/x86/boot/bzImage" ] && [ -f "$kbuild/initramfs.cpio.gz" ]; then
 	expect "a hung guest is a timeout and a failure" fail \

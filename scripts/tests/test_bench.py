@@ -143,6 +143,19 @@ class VerdictTest(unittest.TestCase):
         self.assertEqual(r['verdict'], 'FAIL')
         self.assertIn('guest no-such-test: failed', r['problems'])
 
+    def test_tested_names_the_build(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, 'include', 'config'))
+            with open(os.path.join(d, '.config'), 'w') as f:
+                f.write('CONFIG_ZONE_DEVICE=y\n')
+            with open(os.path.join(d, 'include', 'config', 'kernel.release'), 'w') as f:
+                f.write('6.12.107+\n')
+            t = bench.tested(d, 'abc123', ['bench.tests=a'])
+        self.assertEqual(t['commit'], 'abc123')
+        self.assertEqual(t['kernel_release'], '6.12.107+')
+        self.assertEqual(len(t['config_sha256']), 64)
+        self.assertEqual(t['append'], ['bench.tests=a'])
+
     def test_expected_guest_tests(self):
         self.assertEqual(bench.expected_guest_tests(['x=1', 'bench.tests=a,b']),
                          ['a', 'b'])
