@@ -17,7 +17,7 @@ _VERSION = re.compile(r'^(\s*)K?TAP version \d+\s*$')
 _PLAN = re.compile(r'^(\s*)1\.\.(\d+)\s*$')
 _SUBTEST = re.compile(r'^(\s*)# Subtest: (.*?)\s*$')
 _RESULT = re.compile(
-    r'^(\s*)(ok|not ok) (\d+)(?: -)? ?([^#]*?)\s*(?:#\s*(SKIP|TODO|XFAIL)\b\s*(.*?))?\s*$',
+    r'^(\s*)(ok|not ok) (\d+)(?: -)? ?([^#]*?)\s*(?:#\s*(SKIP|TODO|XFAIL|TIMEOUT)\b\s*(.*?))?\s*$',
     re.IGNORECASE)
 
 
@@ -25,7 +25,7 @@ _RESULT = re.compile(
 class Test:
     name: str
     ok: bool
-    directive: str = ''          # SKIP, TODO, XFAIL or ''
+    directive: str = ''          # SKIP, TODO, XFAIL, TIMEOUT or ''
     reason: str = ''
     children: list = field(default_factory=list)
     plan: int | None = None      # the "1..N" its children announced

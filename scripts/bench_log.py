@@ -19,7 +19,8 @@ SPLATS = [
     ('page dump', r'page dumped because'),
     ('lockdep', r'possible (recursive|circular) locking|inconsistent lock state'),
     ('hung task', r'INFO: task .* blocked for more than'),
-    ('rcu stall', r'rcu: INFO: rcu_\w+ (detected stalls|self-detected stall)'),
+    # Normal, expedited and RCU-tasks stalls (rcu_tasks, rcu_tasks_trace).
+    ('rcu stall', r'INFO: rcu_\w+ (detected (expedited )?stalls|self-detected stall)'),
     ('soft lockup', r'soft lockup'),
     ('list corruption', r'list_(add|del) corruption'),
     ('call trace', r'Call Trace:'),

@@ -122,10 +122,26 @@ if [ -f "$kbuild/arch/x86/boot/bzImage" ] && [ -f "$kbuild/initramfs.cpio.gz" ];
 		'guest timed out after' \
 		python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" \
 		"$tmp/hung" --timeout 20 --append=rdinit=/bin/sleep --append=600
+	# A guest test that hangs runs out of its own budget, and the next runs.
+	n=$((n + 1))
+	python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" \
+		"$tmp/hang" --timeout 300 --no-kunit --append bench.tests=hang,p2pmem \
+		--append bench.test_timeout=10 >"$tmp/out" 2>&1
+	if grep -q 'failed: hang after 10s' "$tmp/out" &&
+	   grep -qE '^guest +p2pmem .* PASSED$' "$tmp/out" &&
+	   grep -q 'run: FAIL\|^FAIL' "$tmp/out"; then
+		echo "ok $n a hung guest test times out on its own and the next one runs"
+		passed=$((passed + 1))
+	else
+		sed 's/^/#   /' "$tmp/out" | tail -n 15
+		echo "not ok $n a hung guest test times out on its own and the next one runs"
+		failed=$((failed + 1))
+	fi
 else
-	n=$((n + 1)); failed=$((failed + 1))
+	n=$((n + 2)); failed=$((failed + 2))
 	echo "# no test kernel in $kbuild: make run first"
-	echo "not ok $n a hung guest is a timeout and a failure"
+	echo "not ok $((n - 1)) a hung guest is a timeout and a failure"
+	echo "not ok $n a hung guest test times out on its own and the next one runs"
 fi
 
 echo "1..$n"

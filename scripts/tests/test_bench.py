@@ -55,6 +55,15 @@ class KtapTest(unittest.TestCase):
         self.assertEqual(top[0].status(), 'skipped')
         self.assertEqual(top[0].children[0].reason, 'no device')
 
+    def test_timeout_is_a_failure_with_its_reason(self):
+        top = bench_ktap.parse(['KTAP version 1', '1..1', '    1..2',
+                                '    not ok 1 slow # TIMEOUT after 600s',
+                                '    ok 2 next', 'not ok 1 guest'])
+        slow, nxt = top[0].children
+        self.assertEqual((slow.status(), slow.directive, slow.reason),
+                         ('failed', 'TIMEOUT', 'after 600s'))
+        self.assertEqual(nxt.status(), 'passed')
+
     def test_plan_not_met(self):
         top = bench_ktap.parse(['KTAP version 1', '1..2', '    1..3',
                                 '    ok 1 a', 'ok 1 s'])
@@ -80,6 +89,15 @@ class LogTest(unittest.TestCase):
                  'Bad page state in process kworker']
         kinds = [k for _, k, _ in bench_log.splats(lines)]
         self.assertEqual(kinds, ['warning', 'bug', 'refcount', 'bad page'])
+
+    def test_rcu_stall_kinds(self):
+        lines = ['rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:',
+                 'rcu: INFO: rcu_sched self-detected stall on CPU',
+                 'rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: {',
+                 'INFO: rcu_tasks detected stalls on tasks:',
+                 'INFO: rcu_tasks_trace detected stalls on tasks:']
+        kinds = [k for _, k, _ in bench_log.splats(lines)]
+        self.assertEqual(kinds, ['rcu stall'] * 5)
 
     def test_marker(self):
         self.assertEqual(bench_log.marker(['x', 'bench-guest: PASS']), 'PASS')
