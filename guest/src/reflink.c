@@ -335,6 +335,34 @@ static void wait_write(aio_context_t ctx)
 	syscall(SYS_io_destroy, ctx);
 }
 
+/*
+ * A hole punch of the page of @fa at @off, in a child, must wait while the
+ * O_DIRECT write @ctx (to @fd) pins @what, and end once the write is done;
+ * the disk must then hold the data of @seed at @data.
+ */
+static void punch_waits_for_pin(int fa, unsigned long off, aio_context_t ctx,
+				int fd, unsigned long seed, unsigned long data,
+				const char *what)
+{
+	char *buf;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		fail("fork");
+	if (!pid)
+		_exit(fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+				PAGE) ? 1 : 0);
+	check(!reaped(pid, 1000), "the punch finished while %s was pinned", what);
+	wait_write(ctx);
+	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
+	if (posix_memalign((void **)&buf, PAGE, PAGE))
+		fail("posix_memalign");
+	check(pread(fd, buf, PAGE, 0) == PAGE && mismatch(buf, PAGE, seed, data) < 0,
+	      "the disk did not get the data of %s", what);
+	free(buf);
+}
+
 /* A process that maps @fd and reads every page until it is killed. */
 static pid_t map_elsewhere(int fd, unsigned long size, unsigned long seed)
 {
@@ -543,7 +571,6 @@ static int cmd_cow_fault(const char *a, const char *b, const char *disk)
 	char *pmd, *pte, *buf;
 	aio_context_t ctx = 0;
 	long fallbacks, bad;
-	pid_t pid;
 
 	pmd = map_at(fa, size, 1);
 	fallbacks = vmstat("thp_fault_fallback");
@@ -565,17 +592,7 @@ static int cmd_cow_fault(const char *a, const char *b, const char *disk)
 	      "the clone sees the data written to the file");
 
 	ctx = pin_by_write(disk, &fd, pte + off);
-	pid = fork();
-	if (pid < 0)
-		fail("fork");
-	if (!pid)
-		_exit(fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-				PAGE) ? 1 : 0);
-	check(!reaped(pid, 1000), "the punch finished while the copied page was pinned");
-	wait_write(ctx);
-	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
-	check(pread(fd, buf, PAGE, 0) == PAGE && mismatch(buf, PAGE, 20, off) < 0,
-	      "the disk did not get the page's new data");
+	punch_waits_for_pin(fa, off, ctx, fd, 20, off, "the copied page");
 	munmap(pmd, size);
 	munmap(pte, size);
 	close(fd);
@@ -596,7 +613,6 @@ static int cmd_cow_pin(const char *a, const char *b, const char *how,
 	aio_context_t ctx = 0;
 	char *p, *buf;
 	long bad;
-	pid_t pid;
 
 	check(unmap || !strcmp(how, "mapped"), "cow-pin: mapped or unmapped");
 	p = map_and_read(fa, size, 12);
@@ -612,21 +628,8 @@ static int cmd_cow_pin(const char *a, const char *b, const char *how,
 	if (unmap)
 		munmap(p, size);
 
-	pid = fork();
-	if (pid < 0)
-		fail("fork");
-	if (!pid) {
-		if (fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, PAGE))
-			fail("fallocate");
-		_exit(0);
-	}
-	check(!reaped(pid, 1000), "the punch finished while the new page was pinned (%s)",
-	      how);
-	wait_write(ctx);
-	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
-	check(pread(fd, buf, PAGE, 0) == PAGE, "read of the disk");
-	bad = mismatch(buf, PAGE, 13, 0);
-	check(bad < 0, "the disk got other data than the new page's, at %ld", bad);
+	punch_waits_for_pin(fa, 0, ctx, fd, 13, 0,
+			    unmap ? "the new page (unmapped)" : "the new page (mapped)");
 	check_file(fb, size, 12, "the clone");
 	if (!unmap)
 		munmap(p, size);
@@ -701,7 +704,6 @@ static int cmd_cow_hint(const char *a, const char *b, const char *how,
 	char *pmd, *pte, *buf;
 	aio_context_t ctx = 0;
 	long bad;
-	pid_t pid;
 
 	hinted_with_clone(a, b, &fa, &fb);
 
@@ -735,19 +737,8 @@ static int cmd_cow_hint(const char *a, const char *b, const char *how,
 		ctx = pin_by_write(disk, &fd, pte + off);
 		pinned = off;
 	}
-	pid = fork();
-	if (pid < 0)
-		fail("fork");
-	if (!pid)
-		_exit(fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				pinned, PAGE) ? 1 : 0);
-	check(!reaped(pid, 1000), "the punch finished while the %s page was pinned",
-	      early ? "other" : "written");
-	wait_write(ctx);
-	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
-	check(pread(fd, buf, PAGE, 0) == PAGE &&
-	      mismatch(buf, PAGE, early ? 21 : 22, pinned) < 0,
-	      "the disk did not get the page's data");
+	punch_waits_for_pin(fa, pinned, ctx, fd, early ? 21 : 22, pinned,
+			    early ? "the other page" : "the written page");
 	munmap(pmd, PMD);
 	munmap(pte, size);
 	close(fd);
@@ -768,7 +759,6 @@ static int cmd_unshare_dirty(const char *a, const char *b, const char *disk)
 	aio_context_t ctx;
 	char *pmd, *buf;
 	long bad;
-	pid_t pid;
 
 	hinted_with_clone(a, b, &fa, &fb);
 	pmd = map_pmd(fa, 0);
@@ -796,17 +786,7 @@ static int cmd_unshare_dirty(const char *a, const char *b, const char *disk)
 	      "read() does not see the data written after the unshare");
 
 	ctx = pin_by_write(disk, &fd, pmd + off);
-	pid = fork();
-	if (pid < 0)
-		fail("fork");
-	if (!pid)
-		_exit(fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-				PAGE) ? 1 : 0);
-	check(!reaped(pid, 1000), "the punch finished while the unshared page was pinned");
-	wait_write(ctx);
-	check(reaped(pid, 10000), "the punch still waits 10 s after the pin went");
-	check(pread(fd, buf, PAGE, 0) == PAGE && mismatch(buf, PAGE, 25, off) < 0,
-	      "the disk did not get the page's data");
+	punch_waits_for_pin(fa, off, ctx, fd, 25, off, "the unshared page");
 	close(fd);
 	munmap(pmd, PMD);
 	close(fa);
