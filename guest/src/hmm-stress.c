@@ -4,8 +4,10 @@
  * test_hmm: several processes per device, for a fixed time, each in a loop
  * that fills an anonymous buffer, migrates it to the device, then at random
  * faults it back with the CPU, migrates it back with the driver, forks a
- * child that reads it (and exits, dropping its copy), or unmaps it while it
- * is still on the device.  Every read checks the data.  Other processes
+ * child that reads it (and exits, dropping its copy), unmaps it while it
+ * is still on the device, or closes the device file while the buffer is
+ * on the device (the close evicts the pages, which the CPU then reads) and
+ * opens it again.  Every read checks the data.  Other processes
  * concurrently ask the driver to release all of its device memory.
  *
  * Usage: hmm-stress SECONDS DEVICE...   (e.g. /dev/hmm_dmirror0)
@@ -30,11 +32,11 @@
 
 enum {
 	OP_MIGRATE, OP_NO_MEMORY, OP_CPU_FAULT, OP_MIGRATE_BACK, OP_FORK,
-	OP_UNMAP, OP_RELEASE, NR_OPS
+	OP_UNMAP, OP_CLOSE, OP_RELEASE, NR_OPS
 };
 static const char *const op_names[NR_OPS] = {
 	"to-device", "device-full", "cpu-fault", "to-system", "fork",
-	"unmap-on-device", "release",
+	"unmap-on-device", "close-on-device", "release",
 };
 
 /* The driver copies what it sees into a mirror buffer of the caller's. */
@@ -114,7 +116,7 @@ static int worker(const char *dev, int id, time_t end, unsigned long *ops)
 			return 1;
 		ops[OP_MIGRATE]++;
 
-		switch (rand_r(&rnd) % 5) {
+		switch (rand_r(&rnd) % 6) {
 		case 0:
 			if (check(p, n, seed, "cpu fault"))
 				return 1;
@@ -139,6 +141,17 @@ static int worker(const char *dev, int id, time_t end, unsigned long *ops)
 			break;
 		case 3:
 			ops[OP_UNMAP]++;
+			break;
+		case 4:
+			close(fd);
+			if (check(p, n, seed, "after close"))
+				return 1;
+			fd = open(dev, O_RDWR);
+			if (fd < 0) {
+				perror(dev);
+				return 1;
+			}
+			ops[OP_CLOSE]++;
 			break;
 		default:
 			/* Take all device memory back, then read ours. */
