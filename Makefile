@@ -4,14 +4,15 @@
 #                 DEBUG=1: the debug kernel, KASAN, lockdep, DEBUG_VM, panic_on_warn)
 #   make check    everything CI runs (.ci/run)
 #
-# Pieces: deps base tree export lint roundtrip bisect bisect-all kunit-arm64 prove perf test clean.
+# Pieces: deps base tree export lint roundtrip bisect bisect-all bisect-cross kunit-arm64
+# kunit-ppc64le prove perf test clean.
 
 SHELL := /bin/bash
 SERIES ?= full
 DEBUG ?= 0
 VARIANT := $(if $(filter none,$(SERIES)),base,series)
 
-.PHONY: all deps base tree export lint roundtrip bisect bisect-all kunit-arm64 prove run perf badinput check test clean
+.PHONY: all deps base tree export lint roundtrip bisect bisect-all bisect-cross kunit-arm64 kunit-ppc64le prove run perf badinput check test clean
 
 all: run
 
@@ -41,11 +42,23 @@ bisect-all: bisect
 	@scripts/deps.sh cross
 	@scripts/bisect-all.sh
 
+# arm64, riscv64 and ppc64le with DEBUG_VM and DEBUG_VM_PGTABLE at every
+# patch that touches their page table code or the generic helpers: not in CI.
+bisect-cross: tree
+	@scripts/deps.sh cross
+	@scripts/bisect-cross.sh
+
 # The series' KUnit suites with the kernel's kunit.py on arm64 (TCG): the
 # second architecture they are proven on.
 kunit-arm64: tree
 	@scripts/deps.sh cross
 	@kunit/run.sh arm64
+
+# The same on ppc64le (radix, POWER9, TCG) as a debug kernel: DEBUG_VM, and
+# debug_vm_pgtable checking the page table helpers at boot.  Not in CI.
+kunit-ppc64le: tree
+	@scripts/deps.sh cross
+	@kunit/run.sh ppc64le
 
 run: $(if $(filter none,$(SERIES)),base,tree)
 	@DEBUG=$(DEBUG) scripts/run.sh $(VARIANT)

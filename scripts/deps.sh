@@ -8,7 +8,7 @@ declare -A GROUP=(
 	[build]="build-essential flex bison bc libelf-dev libssl-dev cpio kmod ccache python3"
 	[run]="qemu-system-x86 qemu-system-data busybox-static e2fsprogs xfsprogs"
 	[lint]="b4 codespell perl python3-ply python3-git"
-	[cross]="gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu qemu-system-arm"
+	[cross]="gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu qemu-system-arm qemu-system-ppc"
 )
 
 groups=${*:-base build run lint}
