@@ -5,14 +5,14 @@
 #   make check    everything CI runs (.ci/run)
 #
 # Pieces: deps base tree export lint roundtrip bisect bisect-all bisect-cross kunit-arm64
-# kunit-ppc64le prove perf test clean.
+# kunit-ppc64le postable prove perf test clean.
 
 SHELL := /bin/bash
 SERIES ?= full
 DEBUG ?= 0
 VARIANT := $(if $(filter none,$(SERIES)),base,series)
 
-.PHONY: all deps base tree export lint roundtrip bisect bisect-all bisect-cross kunit-arm64 kunit-ppc64le prove run perf badinput check test clean
+.PHONY: all deps base tree export lint roundtrip bisect bisect-all bisect-cross kunit-arm64 kunit-ppc64le postable prove run perf badinput check test clean
 
 all: run
 
@@ -30,6 +30,12 @@ export:
 
 lint: tree
 	@scripts/lint.sh
+
+# The series as you post it: from and signed off by your git identity
+# (or POSTER="Name <email>"), To/Cc from get_maintainer.pl, in OUT.
+OUT ?= build/postable
+postable: tree
+	@scripts/postable.sh $(OUT)
 
 # patches/ is exactly what `make export` writes from `make tree`.
 roundtrip: tree

@@ -6,6 +6,7 @@
 #   - tree on a series whose second patch does not apply;
 #   - bisect on a toy tree whose middle patch does not build, and on one whose
 #     patch builds with a compiler warning;
+#   - postable on the series, as a made-up poster;
 #   - a real hung guest: the test kernel booted with an init that sleeps.
 # Needs build/linux (make tree) and, for the hung guest, a built test kernel.
 set -u
@@ -115,6 +116,27 @@ BUILD="$tmp/linger" "$tmp/leave-behind" "$TOP"
 expect "the lock goes with the run that held it, not with what it left behind" 0 \
 	'^locked$' env BUILD="$tmp/linger" bash -c \
 	". '$TOP/scripts/lib.sh'; lock_build && echo locked"
+
+# postable: the series as a person posts it, from and signed off by them
+# only, each patch addressed as get_maintainer.pl says.
+expect "postable refuses the series' placeholder identity" fail 'placeholder identity' \
+	env POSTER="$(git -C "$LINUX_TREE" log -1 --format='%an <%ae>')" \
+	"$TOP/scripts/postable.sh" "$tmp/postable"
+postable_check() {
+	local out=$1 who="Test Poster <poster@example.org>" nr ppc
+	POSTER=$who "$TOP/scripts/postable.sh" "$out" || return 1
+	nr=$(grep -vc '^#' "$TOP/series")
+	[ "$(ls "$out"/[0-9]*.patch | grep -vc /0000-)" -eq "$nr" ] || { echo "not $nr patches"; return 1; }
+	[ "$(grep -lx "From: $who" "$out"/*.patch | wc -l)" -eq $((nr + 1)) ] || { echo "a From: is not the poster's"; return 1; }
+	[ "$(grep -x "Signed-off-by: .*" "$out"/[0-9]*.patch | grep -vc "$who")" -eq 0 ] || { echo "another sign-off is left"; return 1; }
+	[ "$(grep -lx "Signed-off-by: $who" "$out"/[0-9]*.patch | wc -l)" -eq "$nr" ] || { echo "a patch is not signed off by the poster"; return 1; }
+	ppc=$(grep -l '^+++ b/arch/powerpc/' "$out"/[0-9]*.patch | head -n 1)
+	[ -z "$ppc" ] || sed '/^$/q' "$ppc" | grep -q 'linuxppc-dev@lists.ozlabs.org' || { echo "$ppc: no linuxppc-dev"; return 1; }
+	sed '/^$/q' "$out/0000-cover-letter.patch" | grep -q 'linux-mm@kvack.org' || { echo "cover letter: no linux-mm"; return 1; }
+	echo postable-ok
+}
+expect "postable: every patch from and signed off by the poster, addressed by get_maintainer.pl" 0 \
+	'^postable-ok$' postable_check "$tmp/postable"
 
 kbuild=$BUILD/kernel/series
 if [ -f "$kbuild/arch/x86/boot/bzImage" ] && [ -f "$kbuild/initramfs.cpio.gz" ]; then
