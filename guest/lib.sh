@@ -67,17 +67,24 @@ make_devdax() {
 	ns=$(ls -d $nd/devices/$region/namespace*.0 | head -n 1)
 	ns=${ns##*/}
 	dax=$(cat $nd/devices/$region/dax_seed)
-	if [ -e $nd/drivers/nd_pmem/$ns ]; then put "$ns" $nd/drivers/nd_pmem/unbind; fi
-	put "$(cat /proc/sys/kernel/random/uuid)" $nd/devices/$dax/uuid
-	put "$ns" $nd/devices/$dax/namespace
-	put "$2" $nd/devices/$dax/align
-	put pmem $nd/devices/$dax/mode
-	put "$dax" $nd/drivers/dax_pmem/bind
+	# Each write checked here: set -e does not reach into a function that
+	# runs in a command substitution.
+	if [ -e $nd/drivers/nd_pmem/$ns ]; then put "$ns" $nd/drivers/nd_pmem/unbind || return 1; fi
+	put "$(cat /proc/sys/kernel/random/uuid)" $nd/devices/$dax/uuid || return 1
+	put "$ns" $nd/devices/$dax/namespace || return 1
+	put "$2" $nd/devices/$dax/align || return 1
+	put pmem $nd/devices/$dax/mode || return 1
+	put "$dax" $nd/drivers/dax_pmem/bind || return 1
 	i=0
 	while [ ! -c /dev/$dax ]; do
 		i=$((i + 1)); [ $i -le 50 ] || { echo "no /dev/$dax" >&2; return 1; }
 		sleep 0.1
 	done
+	# The alignment the device really has, not the one asked for.
+	[ "$(cat /sys/bus/dax/devices/$dax/align 2>/dev/null)" = "$2" ] || {
+		echo "$dax: alignment $(cat /sys/bus/dax/devices/$dax/align 2>&1), want $2" >&2
+		return 1
+	}
 	echo "$dax"
 }
 

@@ -16,7 +16,8 @@ while IFS= read -r line; do
 	fi
 	got=$(grep "^$sym=" "$dotconfig" | cut -d= -f2-) || true
 	[ "$got" = "$want" ] && continue
-	if ! grep -rqsx --include='Kconfig*' "\(menu\)\?config ${sym#CONFIG_}" "$src"; then
+	# Kconfig entries may be indented (a choice's options often are).
+	if ! grep -rqsE --include='Kconfig*' "^[[:space:]]*(menu)?config ${sym#CONFIG_}[[:space:]]*$" "$src"; then
 		echo "config: $sym: not defined in this tree (skipped)"
 		continue
 	fi

@@ -53,3 +53,8 @@ if ! "${mk[@]}" "$@" >>"$out/build.log" 2>&1; then
 		head -n 20 >&2
 	die "build failed in $src (log: $out/build.log)"
 fi
+# The build may have configured again (a patch changed a Kconfig file):
+# what the fragments ask for must still be what was built.
+[ ${#checked[@]} -eq 0 ] || "$TOP/scripts/checkconfig.sh" "$src" "$out/.config" "${checked[@]}" ||
+	die "the kernel built in ${out#"$TOP"/} lacks what its config fragments ask for"
+

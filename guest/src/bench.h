@@ -85,6 +85,23 @@ static inline unsigned long dax_attr(const char *dev, const char *attr)
 	return v;
 }
 
+/* A counter of /proc/vmstat, e.g. thp_fault_fallback. */
+static inline long vmstat(const char *name)
+{
+	char line[128];
+	size_t n = strlen(name);
+	long v = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		fail("/proc/vmstat");
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ' ')
+			v = atol(line + n + 1);
+	fclose(f);
+	return v;
+}
+
 /* A field of the smaps entry of the mapping that starts at @p, in KiB. */
 static inline long smaps_kb(const void *p, const char *field)
 {

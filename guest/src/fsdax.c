@@ -77,6 +77,30 @@ static int open_file(const char *path, int flags)
 }
 
 /*
+ * The 2 MiB faults of an aligned mapping of @len bytes just touched, given
+ * thp_fault_fallback before: at least one must have mapped a PMD.  A DAX
+ * PMD fault that cannot map a PMD counts a fallback, so fewer fallbacks
+ * than PMD-sized pieces means PMDs were mapped.  Not every piece need be:
+ * where the file system did not give a 2 MiB extent 2 MiB-aligned blocks,
+ * the fault rightly falls back to 4 KiB.  A file system without PMD
+ * faults (ext2) counts no fallback either: FSDAX_NO_PMD=1 says so.
+ */
+static void pmd_faults(const char *path, const char *how, unsigned long len,
+		       long fallbacks)
+{
+	long pmds = len / PMD, fell = vmstat("thp_fault_fallback") - fallbacks;
+	const char *no_pmd = getenv("FSDAX_NO_PMD");
+
+	if (no_pmd && !strcmp(no_pmd, "1")) {
+		printf("# %s: no PMD faults on this file system\n", path);
+		return;
+	}
+	printf("# %s: %ld of %ld 2 MiB faults (%s) mapped a PMD\n", path,
+	       pmds - fell, pmds, how);
+	check(fell < pmds, "%s: no 2 MiB fault of the aligned mapping mapped a PMD", path);
+}
+
+/*
  * The first 2 MiB are written one 4 KiB mapping per page, in a scrambled
  * order; the rest through one 2 MiB-aligned mapping.
  */
@@ -101,8 +125,12 @@ static int cmd_write(const char *path, unsigned long mib, unsigned long seed)
 		munmap(p, PAGE);
 	}
 	if (size > small) {
+		long fallbacks = vmstat("thp_fault_fallback");
+
 		p = map_aligned(fd, size - small, small, MAP_SHARED);
 		fill(p, size - small, seed, small);
+		if (size - small >= PMD)
+			pmd_faults(path, "written", (size - small) / PMD * PMD, fallbacks);
 		printf("# %s: mapping Rss %ld kB\n", path, smaps_kb(p, "Rss"));
 		if (msync(p, size - small, MS_SYNC))
 			fail("msync");
@@ -118,7 +146,7 @@ static int cmd_verify(const char *path, unsigned long mib, unsigned long seed)
 	int fd = open_file(path, 0);
 	struct stat st;
 	char *buf, *p;
-	long bad;
+	long bad, fallbacks;
 
 	if (fstat(fd, &st))
 		fail("fstat");
@@ -132,9 +160,12 @@ static int cmd_verify(const char *path, unsigned long mib, unsigned long seed)
 		bad = mismatch(buf, len, seed, off);
 		check(bad < 0, "%s: read() differs at byte %ld", path, bad);
 	}
+	fallbacks = vmstat("thp_fault_fallback");
 	p = map_aligned(fd, size, 0, MAP_SHARED);
 	bad = mismatch(p, size, seed, 0);
 	check(bad < 0, "%s: mapping differs at byte %ld", path, bad);
+	if (size >= PMD)
+		pmd_faults(path, "read", size / PMD * PMD, fallbacks);
 	munmap(p, size);
 	free(buf);
 	close(fd);

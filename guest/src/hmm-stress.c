@@ -11,7 +11,8 @@
  * concurrently ask the driver to release all of its device memory.
  *
  * Usage: hmm-stress SECONDS DEVICE...   (e.g. /dev/hmm_dmirror0)
- * Prints the operations done per kind; exits 0 only if all data was right.
+ * Prints the operations done per kind and the migrations per device; exits 0
+ * only if all data was right and every device had pages migrated to it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -202,7 +203,17 @@ int main(int argc, char **argv)
 			total[j] += ops[i][j];
 	for (j = 0; j < NR_OPS; j++)
 		printf("# %-16s %lu\n", op_names[j], total[j]);
-	if (!total[OP_MIGRATE])
-		failed = 1;
+	/* Every device, coherent ones too, must have had pages migrated to it. */
+	for (i = 0; i < ndev; i++) {
+		unsigned long migrated = 0;
+
+		for (j = 0; j < PROCS_PER_DEV; j++)
+			migrated += ops[i * PROCS_PER_DEV + j][OP_MIGRATE];
+		printf("# %s: %lu migrations to the device\n", argv[2 + i], migrated);
+		if (!migrated) {
+			fprintf(stderr, "%s: no page was migrated to it\n", argv[2 + i]);
+			failed = 1;
+		}
+	}
 	return failed;
 }

@@ -491,22 +491,6 @@ static int cmd_clone_busy(const char *a, const char *c, const char *disk,
 }
 
 /* A counter of /proc/vmstat, or -1 if there is none. */
-static long vmstat(const char *name)
-{
-	char line[128];
-	size_t n = strlen(name);
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		fail("/proc/vmstat");
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, n) && line[n] == ' ')
-			v = atol(line + n + 1);
-	fclose(f);
-	return v;
-}
-
 /* A mapping of @fd at a 2 MiB-aligned address, or one page off it. */
 static char *map_at(int fd, unsigned long size, int aligned)
 {

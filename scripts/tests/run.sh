@@ -6,6 +6,7 @@
 #   - tree on a series whose second patch does not apply;
 #   - bisect on a toy tree whose middle patch does not build, and on one whose
 #     patch builds with a compiler warning;
+#   - checkconfig on an indented Kconfig entry;
 #   - postable on the series, as a made-up poster;
 #   - a real hung guest: the test kernel booted with an init that sleeps.
 # Needs build/linux (make tree) and, for the hung guest, a built test kernel.
@@ -116,6 +117,15 @@ BUILD="$tmp/linger" "$tmp/leave-behind" "$TOP"
 expect "the lock goes with the run that held it, not with what it left behind" 0 \
 	'^locked$' env BUILD="$tmp/linger" bash -c \
 	". '$TOP/scripts/lib.sh'; lock_build && echo locked"
+
+# checkconfig: a symbol defined by an indented Kconfig entry (a choice's
+# option) that the .config lacks is an error, not "not defined".
+mkdir -p "$tmp/kconfig"
+printf 'choice\n\tprompt "x"\n\tconfig BENCH_INDENTED\n\t\tbool "y"\nendchoice\n' >"$tmp/kconfig/Kconfig"
+echo 'CONFIG_BENCH_INDENTED=y' >"$tmp/kconfig/fragment"
+: >"$tmp/kconfig/.config"
+expect "checkconfig finds an indented Kconfig entry" fail 'CONFIG_BENCH_INDENTED: want y, got unset' \
+	"$TOP/scripts/checkconfig.sh" "$tmp/kconfig" "$tmp/kconfig/.config" "$tmp/kconfig/fragment"
 
 # postable: the series as a person posts it, from and signed off by them
 # only, each patch addressed as get_maintainer.pl says.
