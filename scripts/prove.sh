@@ -10,7 +10,10 @@
 #   series         build/linux HEAD
 #
 # A fix passes its proof when at least one case fails before it and
-# passes after it.  The series must pass every case.  Fixes of
+# passes after it, in an after-run that finished (the guest's marker and
+# QEMU's own exit): a case that was skipped before does not fail there,
+# and one that did not run after does not pass there.  The series must
+# pass every case.  Fixes of
 # lib/test_hmm.c alone are listed as not proven: their tests load the
 # module, and the trees here boot with the series' modules.  Test patches are
 # cherry-picked onto the older trees; one that does not apply fails the
@@ -38,7 +41,8 @@ out=$BUILD/results/prove
 rm -rf "$out"; mkdir -p "$out"
 
 # run_tree NAME REV: REV plus every test patch it lacks, built and booted;
-# leaves the failing case names in $out/NAME/failed.
+# leaves the names of the cases that failed in $out/NAME/failed, of those
+# that passed in $out/NAME/passed, and $out/NAME/finished if the run did.
 run_tree() {
 	local name=$1 rev=$2 t
 	src_checkout "$rev"
@@ -56,19 +60,7 @@ run_tree() {
 		--timeout 600 --append "bench.tests=$GUEST_TESTS" --label "$name" \
 		--commit "$(git -C "$SRC" rev-parse HEAD)" \
 		>"$out/$name.table" || true
-	python3 - "$out/$name/results.json" >"$out/$name/failed" <<-'PY'
-	import json, sys
-	r = json.load(open(sys.argv[1]))
-	for s in r['suites']:
-	    for t in s['tests']:
-	        if t['status'] != 'passed':
-	            print(f"{s['name']}.{t['name']}")
-	# Failed suites are listed above; anything else (splats, a timeout) too.
-	listed = tuple(f"{s['kind']} {s['name']}:" for s in r['suites'])
-	for p in r['problems']:
-	    if not p.startswith(listed) and p != 'guest said FAIL':
-	        print(f"({p})")
-	PY
+	python3 "$TOP/scripts/bench_prove.py" cases "$out/$name"
 	log "$name: $(wc -l <"$out/$name/failed") failing"
 }
 
@@ -84,9 +76,13 @@ for k in "${fixes[@]}"; do
 	n=$(git -C "$LINUX_TREE" rev-list --count "$base..$k")
 	[ -d "$out/before-$n" ] || run_tree "before-$n" "$k~1"
 	run_tree "after-$n" "$k"
-	fixed=$(comm -23 <(sort "$out/before-$n/failed") <(sort "$out/after-$n/failed") | grep -v '^(' || true)
+	rc=0
+	fixed=$(python3 "$TOP/scripts/bench_prove.py" fixed "$out/before-$n" "$out/after-$n") || rc=$?
 	subject=$(git -C "$LINUX_TREE" log -1 --format=%s "$k")
-	if [ -n "$fixed" ]; then
+	if [ $rc -ne 0 ]; then
+		echo "prove: patch $n ($subject): the run after it did not finish"
+		fail=1
+	elif [ -n "$fixed" ]; then
 		echo "prove: patch $n ($subject) makes these pass:"
 		echo "$fixed" | sed 's/^/    /'
 	else

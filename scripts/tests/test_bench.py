@@ -22,12 +22,45 @@ import bench_badinput  # noqa: E402
 import bench_ktap    # noqa: E402
 import bench_log     # noqa: E402
 import bench_perf    # noqa: E402
+import bench_prove   # noqa: E402
 import bench_qemu    # noqa: E402
 import bench_report  # noqa: E402
 
 
 def fixture(name):
     return bench.read_lines(os.path.join(HERE, 'fixtures', name))
+
+
+class ProveTest(unittest.TestCase):
+    """make prove's verdict on a fix, from the runs before and after it."""
+
+    @staticmethod
+    def run_of(name):
+        return bench_prove.cases(bench_report.evaluate(fixture(name)))
+
+    def test_failed_before_and_passed_after_proves(self):
+        self.assertEqual(bench_prove.fixed(self.run_of('guest-fail.log'),
+                                           self.run_of('pass.log')),
+                         ['pmem-dax-smoke.pmem-dax-smoke'])
+
+    def test_skipped_before_is_not_failed_before(self):
+        before, after = self.run_of('skip.log'), self.run_of('pass.log')
+        self.assertIn('hmm-tests.hmm.hmm_device_private.compound', after[1])
+        self.assertEqual(bench_prove.fixed(before, after), [])
+
+    def test_not_run_after_is_not_passed_after(self):
+        before = self.run_of('guest-fail.log')
+        failed, passed, finished = self.run_of('pass.log')
+        passed = [p for p in passed if not p.startswith('pmem-dax-smoke.')]
+        self.assertEqual(bench_prove.fixed(before, (failed, passed, finished)), [])
+
+    def test_an_after_run_that_did_not_finish_proves_nothing(self):
+        self.assertIsNone(bench_prove.fixed(self.run_of('guest-fail.log'),
+                                            self.run_of('no-marker.log')))
+
+    def test_splats_fail_the_run(self):
+        failed = self.run_of('warning.log')[0]
+        self.assertTrue(any('WARNING' in f for f in failed), failed)
 
 
 class KtapTest(unittest.TestCase):
