@@ -106,10 +106,17 @@ slow_disk() {
 	echo /dev/$1
 }
 
-# mkfs_xfs_reflink DEV: xfs with reflink whose data extents are aligned to
-# 2 MiB (stripe unit), so that a 2 MiB extent can be mapped by one PMD.
+# mkfs_xfs_aligned DEV [MKFS-OPTION...]: xfs whose data extents are aligned
+# to 2 MiB (stripe unit), so that a 2 MiB extent can be mapped by one PMD.
 # The 64 MiB log that such a stripe unit needs fits in two allocation groups
 # of a 512 MiB device, with a log stripe unit of its own.
+mkfs_xfs_aligned() {
+	local dev=$1
+	shift
+	mkfs.xfs -q -f "$@" -d su=2m,sw=1,agcount=2 -l size=64m,su=4096 "$dev"
+}
+
+# mkfs_xfs_reflink DEV: the same, with reflink.
 mkfs_xfs_reflink() {
-	mkfs.xfs -q -f -m reflink=1 -d su=2m,sw=1,agcount=2 -l size=64m,su=4096 "$1"
+	mkfs_xfs_aligned "$1" -m reflink=1
 }

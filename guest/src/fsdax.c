@@ -78,25 +78,28 @@ static int open_file(const char *path, int flags)
 
 /*
  * The 2 MiB faults of an aligned mapping of @len bytes just touched, given
- * thp_fault_fallback before: at least one must have mapped a PMD.  A DAX
- * PMD fault that cannot map a PMD counts a fallback, so fewer fallbacks
- * than PMD-sized pieces means PMDs were mapped.  Not every piece need be:
- * where the file system did not give a 2 MiB extent 2 MiB-aligned blocks,
- * the fault rightly falls back to 4 KiB.  A file system without PMD
- * faults (ext2) counts no fallback either: FSDAX_NO_PMD=1 says so.
+ * thp_fault_fallback before: at least one must have mapped a PMD.  Each
+ * 2 MiB piece of the mapping takes one PMD fault first, and a DAX PMD
+ * fault that cannot map a PMD counts a fallback, so fewer fallbacks than
+ * pieces means PMDs were mapped.  Not every piece need be: a piece that
+ * ends past EOF, or whose blocks the file system did not allocate as one
+ * aligned 2 MiB extent, rightly falls back to 4 KiB.  Callers ask only
+ * where a piece was written through a 2 MiB fault.  A file system without
+ * PMD faults (ext2) counts no fallback either: FSDAX_NO_PMD=1 says so.
  */
 static void pmd_faults(const char *path, const char *how, unsigned long len,
 		       long fallbacks)
 {
-	long pmds = len / PMD, fell = vmstat("thp_fault_fallback") - fallbacks;
+	long pmds = (len + PMD - 1) / PMD;
+	long fell = vmstat("thp_fault_fallback") - fallbacks;
 	const char *no_pmd = getenv("FSDAX_NO_PMD");
 
 	if (no_pmd && !strcmp(no_pmd, "1")) {
 		printf("# %s: no PMD faults on this file system\n", path);
 		return;
 	}
-	printf("# %s: %ld of %ld 2 MiB faults (%s) mapped a PMD\n", path,
-	       pmds - fell, pmds, how);
+	printf("# %s: %ld of %ld 2 MiB pieces (%s) fell back to 4 KiB\n", path,
+	       fell, pmds, how);
 	check(fell < pmds, "%s: no 2 MiB fault of the aligned mapping mapped a PMD", path);
 }
 
@@ -130,7 +133,7 @@ static int cmd_write(const char *path, unsigned long mib, unsigned long seed)
 		p = map_aligned(fd, size - small, small, MAP_SHARED);
 		fill(p, size - small, seed, small);
 		if (size - small >= PMD)
-			pmd_faults(path, "written", (size - small) / PMD * PMD, fallbacks);
+			pmd_faults(path, "written", size - small, fallbacks);
 		printf("# %s: mapping Rss %ld kB\n", path, smaps_kb(p, "Rss"));
 		if (msync(p, size - small, MS_SYNC))
 			fail("msync");
@@ -164,8 +167,9 @@ static int cmd_verify(const char *path, unsigned long mib, unsigned long seed)
 	p = map_aligned(fd, size, 0, MAP_SHARED);
 	bad = mismatch(p, size, seed, 0);
 	check(bad < 0, "%s: mapping differs at byte %ld", path, bad);
-	if (size >= PMD)
-		pmd_faults(path, "read", size / PMD * PMD, fallbacks);
+	/* The first 2 MiB were written through 4 KiB mappings (cmd_write). */
+	if (size >= 2 * PMD)
+		pmd_faults(path, "read", size, fallbacks);
 	munmap(p, size);
 	free(buf);
 	close(fd);
