@@ -6,16 +6,6 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-cross_prefix() {
-	case $1 in
-	x86_64) echo "" ;;
-	arm64) echo aarch64-linux-gnu- ;;
-	riscv) echo riscv64-linux-gnu- ;;
-	powerpc) echo powerpc64le-linux-gnu- ;;
-	*) die "no cross compiler known for $1" ;;
-	esac
-}
-
 t0=$SECONDS
 if [ $# -eq 0 ]; then
 	log "every patch, test config, linked at each"
@@ -31,20 +21,10 @@ while read -r name arch baseconfig fragments; do
 	[ "$name" = test ] && continue            # built above, at every patch
 	[ $# -eq 0 ] || [[ " $* " == *" $name "* ]] || continue
 	n=$((n + 1)); t=$SECONDS
-	build_log_mark "$BUILD/kernel/matrix-$name"
-	if ARCH=$arch CROSS_COMPILE=$(cross_prefix "$arch") BASECONFIG=$baseconfig \
-		FRAGMENTS=$fragments "$TOP/scripts/kbuild.sh" "$SRC" "$BUILD/kernel/matrix-$name" \
-		>"$BUILD/matrix-$name.log" 2>&1; then
-		r=ok
-	else
-		r=FAILED; fail=1
-		sed 's/^/    /' "$BUILD/matrix-$name.log" | tail -n 15
-	fi
-	# Compiler warnings of this build only (a configuration from scratch
-	# starts the log again): Kconfig's "override: reassigning" notes about
-	# the layered fragments are expected.
-	warnings=$(build_log_since "$BUILD/kernel/matrix-$name" |
-		grep 'warning:' | grep -vc 'fragment.config:.*override: reassigning' || true)
+	matrix_build "$arch" "$baseconfig" "$fragments" "$BUILD/kernel/matrix-$name" \
+		"$BUILD/matrix-$name.log"
+	r=$build_result warnings=$build_warnings
+	[ "$r" = ok ] || fail=1
 	results+=("$(printf '%-20s %-8s %-7s %4s warnings  %s' "$name" "$arch" "$r" "$warnings" "$(elapsed $((SECONDS - t)))")")
 	log "${results[-1]}"
 done <"$TOP/guest/config/matrix"

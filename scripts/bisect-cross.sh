@@ -10,7 +10,6 @@ set -eu
 
 generic='^(include/linux/(pgtable|huge_mm|pfn_t)\.h|include/asm-generic/|mm/(pgtable-generic|debug_vm_pgtable)\.c)'
 declare -A own=([arm64]='^arch/arm64/' [riscv]='^arch/riscv/' [powerpc]='^arch/powerpc/')
-declare -A cross=([arm64]=aarch64-linux-gnu- [riscv]=riscv64-linux-gnu- [powerpc]=powerpc64le-linux-gnu-)
 
 lines=()
 while read -r name arch baseconfig fragments; do
@@ -34,17 +33,9 @@ for i in "${!commits[@]}"; do
 		[ "$n" -eq ${#commits[@]} ] || grep -qE "$generic|${own[$arch]}" <<<"$files" || continue
 		[ -n "$checked_out" ] || { src_checkout "$c"; checked_out=1; }
 		out=$BUILD/kernel/cross-debug-$name t=$SECONDS
-		build_log_mark "$out"
-		if ARCH=$arch CROSS_COMPILE=${cross[$arch]} BASECONFIG=$baseconfig \
-			FRAGMENTS=$fragments "$TOP/scripts/kbuild.sh" "$SRC" "$out" \
-			>"$BUILD/cross-debug-$name.log" 2>&1; then
-			r=ok
-		else
-			r=FAILED; fail=1
-			sed 's/^/    /' "$BUILD/cross-debug-$name.log" | tail -n 15
-		fi
-		warnings=$(build_log_since "$out" | grep 'warning:' |
-			grep -vc 'fragment.config:.*override: reassigning' || true)
+		matrix_build "$arch" "$baseconfig" "$fragments" "$out" "$BUILD/cross-debug-$name.log"
+		r=$build_result warnings=$build_warnings
+		[ "$r" = ok ] || fail=1
 		[ "$warnings" -eq 0 ] || fail=1
 		builds=$((builds + 1))
 		results+=("$(printf 'patch %2d  %-8s %-7s %3s warnings  %s  %s' "$n" "$name" "$r" \

@@ -75,3 +75,32 @@ build_log_since() {
 	awk -v m="$BUILD_LOG_MARK" '$0 == m { n = 0; delete l; next } { l[++n] = $0 }
 		END { for (i = 1; i <= n; i++) print l[i] }' "$1/build.log" 2>/dev/null
 }
+
+# cross_prefix ARCH: the CROSS_COMPILE prefix of guest/config/matrix's arches.
+cross_prefix() {
+	case $1 in
+	x86_64) echo "" ;;
+	arm64) echo aarch64-linux-gnu- ;;
+	riscv) echo riscv64-linux-gnu- ;;
+	powerpc) echo powerpc64le-linux-gnu- ;;
+	*) die "no cross compiler known for $1" ;;
+	esac
+}
+
+# matrix_build ARCH BASECONFIG FRAGMENTS OUT LOG: build $SRC as one line of
+# guest/config/matrix into OUT, its output in LOG; sets build_result (ok or
+# FAILED, with LOG's tail printed) and build_warnings (the compiler warnings
+# of this build only: Kconfig's "override: reassigning" notes about the
+# layered fragments are expected).
+matrix_build() {
+	build_log_mark "$4"
+	if ARCH=$1 CROSS_COMPILE=$(cross_prefix "$1") BASECONFIG=$2 FRAGMENTS=$3 \
+		"$TOP/scripts/kbuild.sh" "$SRC" "$4" >"$5" 2>&1; then
+		build_result=ok
+	else
+		build_result=FAILED
+		sed 's/^/    /' "$5" | tail -n 15
+	fi
+	build_warnings=$(build_log_since "$4" | grep 'warning:' |
+		grep -vc 'fragment.config:.*override: reassigning' || true)
+}
