@@ -15,6 +15,8 @@ import time
 #   2.75-3 GiB       memmap=$: reserved, test_hmm device 1 DEVICE_COHERENT range
 #   4-4.0625 GiB     memmap=!: pmem, made device-dax with 4 KiB alignment
 #   4.125-4.1875 GiB memmap=!: pmem, made device-dax with 2 MiB alignment
+#   4.25-4.265625 GiB memmap=$: reserved, for the KUnit suite's mapped types
+#                    (zone_device_kunit.range)
 #   the rest         System RAM
 # Each pmem range is its own nd region.  The guest finds the device-dax ones
 # by address, from the devdax_ranges word on the command line
@@ -24,6 +26,7 @@ CPUS = 2
 FSDAX_PMEM = (0x80000000, '512M')
 DEVDAX_PMEM = [(0x100000000, '64M', 4 << 10), (0x108000000, '64M', 2 << 20)]
 SPM = [(0xa0000000, '256M'), (0xb0000000, '256M')]
+KUNIT_RESERVED = (0x110000000, '16M')
 # Boot-time 2 MiB huge pages for hmm-tests' hugetlbfs cases.
 HUGEPAGES = 'hugepages=16'
 # An NVMe controller with a controller memory buffer: the nvme driver
@@ -48,8 +51,9 @@ def kernel_args(extra=()):
     args = [f'console={ARCHES["x86_64"]["console"]}', 'panic=-1', HUGEPAGES]
     for addr, size, *_ in [FSDAX_PMEM, *DEVDAX_PMEM]:
         args.append(f'memmap={size}!{addr:#x}')
-    for addr, size in SPM:
+    for addr, size in [*SPM, KUNIT_RESERVED]:
         args.append(f'memmap={size}${addr:#x}')
+    args.append('zone_device_kunit.range={1}@{0:#x}'.format(*KUNIT_RESERVED))
     # Unknown "key=value" words reach init's environment: guest/lib.sh.
     args += [f'hmm_spm{i}={addr:#x}' for i, (addr, _) in enumerate(SPM)]
     args.append('devdax_ranges=' + ','.join(f'{addr:#x}:{align}'
