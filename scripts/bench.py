@@ -7,14 +7,16 @@
 
 A run passes only if the guest printed "bench-guest: PASS", QEMU exited on
 its own before the timeout, every KUnit and guest test passed (a skip is not
-a pass), every guest test asked for (bench.tests=, else all of guest/tests)
-has a result, and the console holds no splat (bench_log.SPLATS).  The verdict is
+a pass), every KUnit suite built in (by name, from the source) and every guest
+test asked for (bench.tests=, else all of guest/tests) has a result, and the console holds no splat (bench_log.SPLATS).  The verdict is
 the last line printed; the exit status is 0 for PASS, 1 for FAIL.
 """
 
 import argparse
 import hashlib
 import os
+import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -55,12 +57,50 @@ def tested(kbuild, commit, extra):
             'append': list(extra)}
 
 
-def kunit_built_in(kbuild):
+def expected_kunit_suites(kbuild):
+    """The KUnit suites built into the kernel in kbuild, by name.
+
+    For every CONFIG_*_KUNIT_TEST=y of its .config, the objects that the
+    source tree's Makefiles build for it, and the suites that their C files
+    register with kunit_test_suites().
+    """
     try:
         with open(os.path.join(kbuild, '.config')) as f:
-            return any(l.startswith('CONFIG_') and '_KUNIT_TEST=y' in l for l in f)
+            configs = {m.group(1) for m in re.finditer(r'^(CONFIG_\w+_KUNIT_TEST)=y$',
+                                                        f.read(), re.M)}
     except FileNotFoundError:
-        return False
+        return []
+    src = os.path.join(kbuild, 'source')
+    src = src if os.path.isdir(src) else kbuild
+    names = []
+    for config in sorted(configs):
+        rules = subprocess.run(['git', '-C', src, 'grep', '-E',
+                                r'^obj-\$\(' + config + r'\)\s*\+?=', '--', '*Makefile'],
+                               capture_output=True, text=True).stdout
+        for rule in rules.splitlines():
+            makefile, objs = rule.split(':', 1)
+            for obj in objs.split('=', 1)[1].split():
+                c = os.path.join(src, os.path.dirname(makefile), obj[:-2] + '.c')
+                if obj.endswith('.o') and os.path.exists(c):
+                    names += kunit_suites_in(read_text(c))
+    return names
+
+
+def read_text(path):
+    with open(path, errors='replace') as f:
+        return f.read()
+
+
+def kunit_suites_in(text):
+    """The names of the suites a C file registers with kunit_test_suites()."""
+    names = {m.group(1): m.group(2) for m in re.finditer(
+        r'struct kunit_suite\s+(\w+)\s*=\s*\{[^}]*?\.name\s*=\s*"([^"]+)"', text)}
+    out = []
+    for m in re.finditer(r'kunit_test_suites?\(([^;]*)\);', text):
+        for var in re.findall(r'&\s*(\w+)', m.group(1)):
+            if var in names:
+                out.append(names[var])
+    return out
 
 
 def finish(result, lines, results, label):
@@ -104,8 +144,8 @@ def main(argv):
         f.write(' '.join(cmd) + '\n')
     status, secs = bench_qemu.run(cmd, log, args.timeout)
     lines = read_lines(log)
-    need_kunit = not args.no_kunit and kunit_built_in(args.kbuild)
-    result = bench_report.evaluate(lines, status, secs, need_kunit=need_kunit,
+    kunit = [] if args.no_kunit else expected_kunit_suites(args.kbuild)
+    result = bench_report.evaluate(lines, status, secs, expected_kunit=kunit,
                                    expected_guest=expected_guest_tests(args.append))
     result['tested'] = tested(args.kbuild, args.commit, extra)
     return finish(result, lines, args.results, args.label)

@@ -8,7 +8,9 @@
 #     patch builds with a compiler warning;
 #   - checkconfig on an indented Kconfig entry;
 #   - postable on the series, as a made-up poster;
-#   - a real hung guest: the test kernel booted with an init that sleeps.
+#   - a real hung guest: the test kernel booted with an init that sleeps, a
+#     guest test blocked in the kernel (the hung-task detector), and a guest
+#     test that runs out of its time budget.
 # Needs build/linux (make tree) and, for the hung guest, a built test kernel.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -154,6 +156,11 @@ if [ -f "$kbuild/arch/x86/boot/bzImage" ] && [ -f "$kbuild/initramfs.cpio.gz" ];
 		'guest timed out after' \
 		python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" \
 		"$tmp/hung" --timeout 20 --append=rdinit=/bin/sleep --append=600
+	# A task blocked for longer than the hung-task timeout is a splat.
+	expect "a task blocked in the kernel is reported as a hung task" fail \
+		'hung task: INFO: task dd:[0-9]+ blocked for more than' \
+		python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" \
+		"$tmp/blocked" --timeout 300 --no-kunit --append bench.tests=blocked
 	# A guest test that hangs runs out of its own budget, and the next runs.
 	n=$((n + 1))
 	python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" \
@@ -170,9 +177,10 @@ if [ -f "$kbuild/arch/x86/boot/bzImage" ] && [ -f "$kbuild/initramfs.cpio.gz" ];
 		failed=$((failed + 1))
 	fi
 else
-	n=$((n + 2)); failed=$((failed + 2))
+	n=$((n + 3)); failed=$((failed + 3))
 	echo "# no test kernel in $kbuild: make run first"
-	echo "not ok $((n - 1)) a hung guest is a timeout and a failure"
+	echo "not ok $((n - 2)) a hung guest is a timeout and a failure"
+	echo "not ok $((n - 1)) a task blocked in the kernel is reported as a hung task"
 	echo "not ok $n a hung guest test times out on its own and the next one runs"
 fi
 

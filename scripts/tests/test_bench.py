@@ -143,7 +143,7 @@ class VerdictTest(unittest.TestCase):
         return bench_report.evaluate(fixture(name), **kw)
 
     def test_pass(self):
-        r = self.verdict('pass.log', need_kunit=True)
+        r = self.verdict('pass.log', expected_kunit=['zone_device', 'zone_device_fsdax'])
         self.assertEqual(r['verdict'], 'PASS', r['problems'])
         self.assertGreater(r['totals']['passed'], 0)
         self.assertEqual(r['totals']['failed'] + r['totals']['skipped'], 0)
@@ -169,9 +169,53 @@ class VerdictTest(unittest.TestCase):
         self.assertTrue(any(p.endswith(': skipped') for p in r['problems']), r['problems'])
 
     def test_kunit_required_when_built_in(self):
-        r = self.verdict('skip.log', need_kunit=True)
+        r = self.verdict('skip.log', expected_kunit=['zone_device'])
         self.assertEqual(r['verdict'], 'FAIL')
-        self.assertTrue(any('no KUnit results' in p for p in r['problems']))
+        self.assertIn('kunit zone_device: failed', r['problems'])
+
+    def test_expected_kunit_suite_without_result_fails(self):
+        # The log has zone_device and zone_device_fsdax, not this one.
+        r = self.verdict('pass.log', expected_kunit=['zone_device', 'zone_device_idle_at_one'])
+        self.assertEqual(r['verdict'], 'FAIL')
+        self.assertEqual(r['problems'], ['kunit zone_device_idle_at_one: failed'])
+
+    def test_kunit_suites_in_source(self):
+        src = '''
+static struct kunit_suite a_suite = {
+	.name = "alpha",
+	.init = a_init,
+};
+static struct kunit_suite unused_suite = {
+	.name = "unused",
+};
+static struct kunit_suite b_suite = {
+	.test_cases = b_cases,
+	.name = "beta",
+};
+kunit_test_suites(&a_suite,
+		  &b_suite);
+'''
+        self.assertEqual(bench.kunit_suites_in(src), ['alpha', 'beta'])
+
+    def test_expected_kunit_suites_of_a_build(self):
+        with tempfile.TemporaryDirectory() as d:
+            src = os.path.join(d, 'src')
+            os.makedirs(os.path.join(src, 'mm', 'tests'))
+            with open(os.path.join(src, 'mm', 'tests', 'Makefile'), 'w') as f:
+                f.write('obj-$(CONFIG_ZD_KUNIT_TEST) += zd.o\n'
+                        'obj-$(CONFIG_OFF_KUNIT_TEST) += off.o\n')
+            for name, suite in (('zd', 'zd_suite'), ('off', 'off_suite')):
+                with open(os.path.join(src, 'mm', 'tests', name + '.c'), 'w') as f:
+                    f.write(f'static struct kunit_suite s = {{ .name = "{suite}" }};\n'
+                            'kunit_test_suites(&s);\n')
+            subprocess.run(['git', 'init', '-q', src], check=True)
+            subprocess.run(['git', '-C', src, 'add', '.'], check=True)
+            kbuild = os.path.join(d, 'kbuild')
+            os.makedirs(kbuild)
+            os.symlink(src, os.path.join(kbuild, 'source'))
+            with open(os.path.join(kbuild, '.config'), 'w') as f:
+                f.write('CONFIG_ZD_KUNIT_TEST=y\n# CONFIG_OFF_KUNIT_TEST is not set\n')
+            self.assertEqual(bench.expected_kunit_suites(kbuild), ['zd_suite'])
 
     def test_timeout_fails(self):
         r = self.verdict('pass.log', qemu_status='timeout', seconds=30)
