@@ -19,15 +19,15 @@ for c in "${configs[@]}"; do args+=(--kunitconfig="$c"); done
 machine=(--arch="$arch")
 # kunit.py boots with 1 GiB of RAM.  The suite's types other than device
 # private are added to the direct map, so they need memory that nothing
-# else uses: the last 16 MiB, reserved (x86) or left out with mem=, given
+# else uses: the last 64 MiB, reserved (x86) or left out with mem=, given
 # to the suite as zone_device_kunit.range.
-reserve() { args+=(--kernel_args="$1 zone_device_kunit.range=16M@$2"); }
+reserve() { args+=(--kernel_args="$1 zone_device_kunit.range=64M@$2"); }
 case $arch in
-x86_64) cross= ; reserve 'memmap=16M$0x3f000000' 0x3f000000 ;;
-arm64) cross=aarch64-linux-gnu- ; reserve mem=1008M 0x7f000000 ;;	# RAM at 1 GiB
+x86_64) cross= ; reserve 'memmap=64M$0x3c000000' 0x3c000000 ;;
+arm64) cross=aarch64-linux-gnu- ; reserve mem=960M 0x7c000000 ;;	# RAM at 1 GiB
 ppc64le)
 	cross=powerpc64le-linux-gnu-
-	reserve mem=1008M 0x3f000000
+	reserve mem=960M 0x3c000000
 	machine=(--qemu_config="$TOP/kunit/qemu_configs/ppc64le.py")
 	args+=(--kconfig_add=CONFIG_DEBUG_KERNEL=y --kconfig_add=CONFIG_DEBUG_VM=y
 	       --kconfig_add=CONFIG_DEBUG_VM_PGTABLE=y) ;;

@@ -15,7 +15,7 @@ import time
 #   2.75-3 GiB       memmap=$: reserved, test_hmm device 1 DEVICE_COHERENT range
 #   4-4.0625 GiB     memmap=!: pmem, made device-dax with 4 KiB alignment
 #   4.125-4.1875 GiB memmap=!: pmem, made device-dax with 2 MiB alignment
-#   4.25-4.265625 GiB memmap=$: reserved, for the KUnit suite's mapped types
+#   4.25-4.3125 GiB  memmap=$: reserved, for the KUnit suite's mapped types
 #                    (zone_device_kunit.range)
 #   the rest         System RAM
 # Each pmem range is its own nd region.  The guest finds the device-dax ones
@@ -26,7 +26,7 @@ CPUS = 2
 FSDAX_PMEM = (0x80000000, '512M')
 DEVDAX_PMEM = [(0x100000000, '64M', 4 << 10), (0x108000000, '64M', 2 << 20)]
 SPM = [(0xa0000000, '256M'), (0xb0000000, '256M')]
-KUNIT_RESERVED = (0x110000000, '16M')
+KUNIT_RESERVED = (0x110000000, '64M')
 # Boot-time 2 MiB huge pages for hmm-tests' hugetlbfs cases.
 HUGEPAGES = 'hugepages=16'
 # An NVMe controller with a controller memory buffer: the nvme driver
