@@ -38,20 +38,27 @@ class ProveTest(unittest.TestCase):
     def run_of(name):
         return bench_prove.cases(bench_report.evaluate(fixture(name)))
 
+    # guest-fail.log: the tree just after "fs/dax: find busy pages of a file
+    # that is no longer mapped", where three fsdax tests still fail.
+    FAILED_THERE = ['fsdax-evict.fsdax-evict', 'fsdax-ext2.fsdax-ext2',
+                    'fsdax-reflink.fsdax-reflink']
+
     def test_failed_before_and_passed_after_proves(self):
-        self.assertEqual(bench_prove.fixed(self.run_of('guest-fail.log'),
-                                           self.run_of('pass.log')),
-                         ['pmem-dax-smoke.pmem-dax-smoke'])
+        self.assertEqual(sorted(bench_prove.fixed(self.run_of('guest-fail.log'),
+                                                  self.run_of('pass.log'))),
+                         self.FAILED_THERE)
 
     def test_skipped_before_is_not_failed_before(self):
+        # skip.log: booted without zone_device_kunit.range=, so every type
+        # but device private skipped.
         before, after = self.run_of('skip.log'), self.run_of('pass.log')
-        self.assertIn('hmm-tests.hmm.hmm_device_private.compound', after[1])
+        self.assertIn('zone_device.zd_test_idle_at_zero.coherent', after[1])
         self.assertEqual(bench_prove.fixed(before, after), [])
 
     def test_not_run_after_is_not_passed_after(self):
         before = self.run_of('guest-fail.log')
         failed, passed, finished = self.run_of('pass.log')
-        passed = [p for p in passed if not p.startswith('pmem-dax-smoke.')]
+        passed = [p for p in passed if p not in self.FAILED_THERE]
         self.assertEqual(bench_prove.fixed(before, (failed, passed, finished)), [])
 
     def test_an_after_run_that_did_not_finish_proves_nothing(self):
@@ -161,17 +168,12 @@ class VerdictTest(unittest.TestCase):
     def test_failed_guest_test_is_named(self):
         r = self.verdict('guest-fail.log')
         self.assertEqual(r['verdict'], 'FAIL')
-        self.assertIn('guest pmem-dax-smoke: failed', r['problems'])
+        self.assertIn('guest fsdax-reflink: failed', r['problems'])
 
     def test_skipped_case_fails(self):
         r = self.verdict('skip.log')
         self.assertEqual(r['verdict'], 'FAIL')
         self.assertTrue(any(p.endswith(': skipped') for p in r['problems']), r['problems'])
-
-    def test_kunit_required_when_built_in(self):
-        r = self.verdict('skip.log', expected_kunit=['zone_device'])
-        self.assertEqual(r['verdict'], 'FAIL')
-        self.assertIn('kunit zone_device: failed', r['problems'])
 
     def test_expected_kunit_suite_without_result_fails(self):
         # The log has zone_device and zone_device_fsdax, not this one.
