@@ -158,7 +158,7 @@ if [ -f "$kbuild/arch/x86/boot/bzImage" ] && [ -f "$kbuild/initramfs.cpio.gz" ];
 		"$tmp/hung" --timeout 20 --append=rdinit=/bin/sleep --append=600
 	# A task blocked for longer than the hung-task timeout is a splat.
 	expect "a task blocked in the kernel is reported as a hung task" fail \
-		'hung task: INFO: task dd:[0-9]+ blocked for more than' \
+		'hung task: INFO: task touch:[0-9]+ blocked for more than' \
 		python3 "$TOP/scripts/bench.py" boot "$kbuild" "$kbuild/initramfs.cpio.gz" \
 		"$tmp/blocked" --timeout 300 --no-kunit --append bench.tests=blocked
 	# A guest test that hangs runs out of its own budget, and the next runs.
