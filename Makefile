@@ -4,7 +4,7 @@
 #                 DEBUG=1: the debug kernel, KASAN, lockdep, DEBUG_VM, panic_on_warn)
 #   make check    everything CI runs (.ci/run)
 #
-# Pieces: deps base tree export lint roundtrip bisect bisect-all bisect-cross kunit-arm64
+# Pieces: deps base tree export mbox lint roundtrip bisect bisect-all bisect-cross kunit-arm64
 # kunit-ppc64le postable prove perf test clean.
 
 SHELL := /bin/bash
@@ -12,7 +12,7 @@ SERIES ?= full
 DEBUG ?= 0
 VARIANT := $(if $(filter none,$(SERIES)),base,series)
 
-.PHONY: all deps base tree export lint roundtrip bisect bisect-all bisect-cross kunit-arm64 kunit-ppc64le postable prove run perf badinput check test clean
+.PHONY: all deps base tree export mbox lint roundtrip bisect bisect-all bisect-cross kunit-arm64 kunit-ppc64le postable prove run perf badinput check test clean
 
 all: run
 
@@ -27,6 +27,10 @@ tree: base
 
 export:
 	@scripts/export.sh
+
+# The series as one threaded mbox, for `b4 am -m build/series.mbox`.
+mbox:
+	@scripts/mbox.sh
 
 lint: tree
 	@scripts/lint.sh

@@ -9,6 +9,10 @@ set -eu
 if [ -n "${LINUX:-}" ]; then
 	git -C "$LINUX" rev-parse --verify -q HEAD >/dev/null ||
 		die "LINUX=$LINUX is not a git tree with a HEAD"
+	version=$(tree_version "$LINUX")
+	if [ "$version" != "$BASE_VERSION" ]; then
+		log "LINUX=$LINUX is Linux ${version:-(no version in its Makefile)}, not $BASE_VERSION: the series may not apply there"
+	fi
 	exit 0
 fi
 if git -C "$BASE_REPO" rev-parse --verify -q HEAD >/dev/null 2>&1; then

@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_qemu    # noqa: E402
@@ -103,6 +104,34 @@ def kunit_suites_in(text):
     return out
 
 
+# The result lines worth seeing as they come: each KUnit suite's and each
+# guest test's (one and two levels of KTAP), not every parameter's.
+PROGRESS = re.compile(r'^( {0}| {4})(not ok|ok) \d+ \S+')
+
+
+def follow(path, done, out, poll=0.5):
+    """Print the result lines of the console log at path as they arrive,
+    until done is set and the log is read to its end."""
+    pos, partial = 0, b''
+    while True:
+        finished = done.is_set()
+        try:
+            with open(path, 'rb') as f:
+                f.seek(pos)
+                data = f.read()
+        except FileNotFoundError:
+            data = b''
+        pos += len(data)
+        *complete, partial = (partial + data).split(b'\n')
+        for raw in complete:
+            line = raw.decode('utf-8', 'replace').rstrip('\r')
+            if PROGRESS.match(line):
+                print(f'  {line}', file=out, flush=True)
+        if finished:
+            return
+        done.wait(poll)
+
+
 def finish(result, lines, results, label):
     if results:
         bench_report.write(result, lines, results)
@@ -142,7 +171,15 @@ def main(argv):
                              extra_args=extra, icount=args.icount)
     with open(os.path.join(args.results, 'qemu.cmdline'), 'w') as f:
         f.write(' '.join(cmd) + '\n')
-    status, secs = bench_qemu.run(cmd, log, args.timeout)
+    print(f'console: {log}', file=sys.stderr, flush=True)
+    done = threading.Event()
+    follower = threading.Thread(target=follow, args=(log, done, sys.stderr), daemon=True)
+    follower.start()
+    try:
+        status, secs = bench_qemu.run(cmd, log, args.timeout)
+    finally:
+        done.set()
+        follower.join()
     lines = read_lines(log)
     kunit = [] if args.no_kunit else expected_kunit_suites(args.kbuild)
     result = bench_report.evaluate(lines, status, secs, expected_kunit=kunit,

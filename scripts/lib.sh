@@ -4,6 +4,11 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$TOP/scripts/base.conf"
 
 BUILD=${BUILD:-$TOP/build}
+# A tree given as LINUX= relative to where make runs (the top) works too.
+if [ -n "${LINUX:-}" ] && [ -d "$LINUX" ]; then
+	LINUX=$(cd "$LINUX" && pwd)
+	export LINUX
+fi
 LINUX_TREE=${LINUX_TREE:-$BUILD/linux}
 CACHE=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zone-device-bench}
 BASE_REPO=$CACHE/linux-$BASE_VERSION.git
@@ -25,6 +30,13 @@ elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 # The base commit: $LINUX's HEAD when the user brings a tree, else our import.
 base_repo() { if [ -n "${LINUX:-}" ]; then echo "$LINUX"; else echo "$BASE_REPO"; fi; }
 base_commit() { git -C "$(base_repo)" rev-parse HEAD; }
+# tree_version REPO: the kernel version of REPO's HEAD, from its Makefile.
+tree_version() {
+	git -C "$1" show HEAD:Makefile 2>/dev/null | awk -F' = ' '
+		$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
+		$1 == "SUBLEVEL" { s = $2 } $1 == "EXTRAVERSION" { e = $2 }
+		END { if (v != "") printf "%s.%s.%s%s\n", v, p, s, e }'
+}
 
 # Patch files of the series, in order, as paths.
 series_patches() {

@@ -150,6 +150,16 @@ postable_check() {
 expect "postable: every patch from and signed off by the poster, addressed by get_maintainer.pl" 0 \
 	'^postable-ok$' postable_check "$tmp/postable"
 
+# A tree of another version, given relative to the top, is named as such.
+mkdir -p "$tmp/other"
+git init -q "$tmp/other"
+printf 'VERSION = 6\nPATCHLEVEL = 13\nSUBLEVEL = 2\nEXTRAVERSION =\n' >"$tmp/other/Makefile"
+git -C "$tmp/other" add Makefile
+git -C "$tmp/other" -c user.name=t -c user.email=t@t commit -q -m v6.13.2
+expect "a LINUX= tree that is not the base's version is named before anything is applied" 0 \
+	"LINUX=$tmp/other is Linux 6.13.2, not $BASE_VERSION" \
+	env LINUX="$(realpath --relative-to="$TOP" "$tmp/other")" bash -c "cd '$TOP' && scripts/base.sh"
+
 kbuild=$BUILD/kernel/series
 if [ -f "$kbuild/arch/x86/boot/bzImage" ] && [ -f "$kbuild/initramfs.cpio.gz" ]; then
 	expect "a hung guest is a timeout and a failure" fail \

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import xml.etree.ElementTree as ET
@@ -252,6 +253,20 @@ kunit_test_suites(&a_suite,
         self.assertEqual(t['kernel_release'], '6.12.107+')
         self.assertEqual(len(t['config_sha256']), 64)
         self.assertEqual(t['append'], ['bench.tests=a'])
+
+    def test_progress_shows_suites_and_guest_tests_as_they_come(self):
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, 'console.log')
+            with open(log, 'w') as f:
+                f.write('\n'.join(fixture('pass.log')) + '\n')
+            out, done = io.StringIO(), threading.Event()
+            done.set()
+            bench.follow(log, done, out)
+        shown = out.getvalue().splitlines()
+        self.assertIn('  ok 1 zone_device', shown)
+        self.assertIn('      ok 7 fsdax-xfs', shown)
+        self.assertIn('  ok 1 guest', shown)
+        self.assertFalse(any(l.strip() == 'ok 2 coherent' for l in shown), shown)
 
     def test_expected_guest_tests(self):
         self.assertEqual(bench.expected_guest_tests(['x=1', 'bench.tests=a,b']),
