@@ -177,6 +177,9 @@ def main(argv):
     follower.start()
     try:
         status, secs = bench_qemu.run(cmd, log, args.timeout)
+    except FileNotFoundError as e:
+        print(f'bench.py: error: {e}', file=sys.stderr)
+        return 2
     finally:
         done.set()
         follower.join()

@@ -71,7 +71,8 @@ def command(kbuild, initrd, scratch, arch='x86_64', extra_args=(), icount=False)
            '-smp', str(CPUS), '-m', MEMORY,
            '-kernel', os.path.join(kbuild, a['image']), '-initrd', initrd,
            '-append', ' '.join(kernel_args(extra_args)),
-           '-drive', f'file={disk},if=none,id=nvm,format=raw',
+           # A full disk is an I/O error in the guest, not a paused guest.
+           '-drive', f'file={disk},if=none,id=nvm,format=raw,werror=report,rerror=report',
            '-device', f'nvme,serial=bench,drive=nvm,cmb_size_mb={NVME_CMB_MB}',
            '-nographic', '-no-reboot', '-serial', 'stdio', '-monitor', 'none']
     if icount:
@@ -83,8 +84,9 @@ def command(kbuild, initrd, scratch, arch='x86_64', extra_args=(), icount=False)
 def run(cmd, log_path, timeout):
     """Run QEMU with its console going to log_path.
 
-    Returns (status, seconds): status is 'exited' or 'timeout' (QEMU was
-    killed after `timeout` seconds; a hung guest is a failure, never a skip).
+    Returns (status, seconds): status is 'exited', 'timeout' (QEMU was
+    killed after `timeout` seconds; a hung guest is a failure, never a skip)
+    or 'exit status N' (QEMU itself failed: its error is the log's end).
     QEMU runs in a session of its own, so that a terminal's Ctrl-C reaches
     only the runner: whatever ends the runner (Ctrl-C, SIGTERM, an
     exception) kills QEMU too.
@@ -97,8 +99,8 @@ def run(cmd, log_path, timeout):
                                 stderr=subprocess.STDOUT, start_new_session=True)
         old_term = signal.signal(signal.SIGTERM, _terminated)
         try:
-            proc.wait(timeout=timeout)
-            status = 'exited'
+            rc = proc.wait(timeout=timeout)
+            status = 'exited' if rc == 0 else f'exit status {rc}'
         except subprocess.TimeoutExpired:
             status = 'timeout'
         finally:

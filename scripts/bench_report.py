@@ -49,9 +49,12 @@ def evaluate(lines, qemu_status='exited', seconds=None, expected_kunit=None,
     marker = bench_log.marker(lines)
 
     problems = []
-    if qemu_status != 'exited':
+    if qemu_status == 'timeout':
         problems.append(f'guest timed out after {seconds:.0f}s' if seconds
                         else 'guest timed out')
+    elif qemu_status != 'exited':
+        last = next((l.strip() for l in reversed(lines) if l.strip()), '(no output)')
+        problems.append(f'QEMU ended with {qemu_status}: {last[:160]}')
     if marker is None:
         problems.append('no bench-guest: PASS/FAIL marker from the guest')
     elif marker != 'PASS':

@@ -22,7 +22,19 @@ done
 [ ${#want[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${want[*]}"
-SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null ||
+		{ echo "deps: not root and no sudo: as root, apt-get install ${want[*]}" >&2; exit 1; }
+	SUDO=sudo
+fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+# A mirror that fails once (or a network that comes up late) gets two more tries.
+for try in 1 2 3; do
+	$SUDO apt-get update -qq && break
+	[ $try -lt 3 ] ||
+		{ echo "deps: apt-get update failed 3 times (no network?): install ${want[*]} by hand" >&2; exit 1; }
+	sleep 5
+done
+$SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null ||
+	{ echo "deps: apt-get install failed: ${want[*]}" >&2; exit 1; }

@@ -49,8 +49,10 @@ git -C "$repo" checkout -q -f -B series "$base"
 if ! git -C "$repo" am -q --committer-date-is-author-date "$BUILD/b4/series.mbx" \
 	>"$BUILD/b4/am.log" 2>&1; then
 	failed=$(sed -n 's/^Patch failed at \([0-9]*\) \(.*\)/\1 \2/p' "$BUILD/b4/am.log")
-	git -C "$repo" am --abort
+	git -C "$repo" am --abort 2>/dev/null || true
 	cat "$BUILD/b4/am.log" >&2
+	[ -n "$failed" ] ||
+		die "git am failed before any patch: $(grep -m1 -E 'error|fatal' "$BUILD/b4/am.log" || tail -n 1 "$BUILD/b4/am.log")"
 	die "patch $((10#${failed%% *}))/$npatches does not apply: ${failed#* }"
 fi
 

@@ -295,6 +295,32 @@ class QemuTest(unittest.TestCase):
         self.assertEqual(status, 'timeout')
         self.assertLess(secs, 10)
 
+    def test_qemu_that_fails_to_start_says_why(self):
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, 'log')
+            status, _ = bench_qemu.run(
+                ['sh', '-c', 'echo "qemu-system-x86_64: -drive file=x: Could not open" >&2; exit 1'],
+                log, 10)
+            r = bench_report.evaluate(bench.read_lines(log), status)
+        self.assertEqual(status, 'exit status 1')
+        self.assertEqual(r['problems'][0],
+                         'QEMU ended with exit status 1: qemu-system-x86_64: -drive file=x: Could not open')
+
+    def test_missing_qemu_is_one_line(self):
+        with tempfile.TemporaryDirectory() as d:
+            err = io.StringIO()
+            old = bench_qemu.ARCHES['x86_64']['qemu']
+            bench_qemu.ARCHES['x86_64']['qemu'] = 'qemu-system-none'
+            try:
+                with contextlib.redirect_stderr(err):
+                    rc = bench.main(['boot', d, os.path.join(d, 'initrd'), os.path.join(d, 'r')])
+            finally:
+                bench_qemu.ARCHES['x86_64']['qemu'] = old
+        self.assertEqual(rc, 2)
+        self.assertIn('bench.py: error: qemu-system-none not found (scripts/deps.sh run)',
+                      err.getvalue())
+        self.assertNotIn('Traceback', err.getvalue())
+
     def test_runner_that_ends_kills_qemu(self):
         arg = str(4000 + os.getpid() % 1000)
 
