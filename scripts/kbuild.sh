@@ -30,8 +30,15 @@ mk=(make -C "$src" O="$out" ARCH="$arch" -j"$(nproc)"
     CC="ccache ${CROSS_COMPILE:-}gcc" ${CROSS_COMPILE:+CROSS_COMPILE=$CROSS_COMPILE}
     ${KBUILD_EXTRA:-})
 
-# Configure when the fragments or the recipe changed since the last time.
-stamp="$arch $baseconfig ${FRAGMENTS:-} $(cat "${fragments[@]}" | sha256sum)"
+# Configure when the fragments, the recipe or the tree's Kconfig files
+# changed since the last time: a patch that adds a symbol a fragment sets
+# must get it set (an incremental build would give it its default).
+if [ "$(git -C "$src" rev-parse --show-toplevel 2>/dev/null)" = "$src" ]; then
+	kconfigs=$(git -C "$src" ls-files -s -- '*Kconfig*' | sha256sum)
+else
+	kconfigs=$(find "$src" -name 'Kconfig*' -exec cat {} + | sha256sum)
+fi
+stamp="$arch $baseconfig ${FRAGMENTS:-} $(cat "${fragments[@]}" | sha256sum) $kconfigs"
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.bench-config" 2>/dev/null)" != "$stamp" ]; then
 	cat "${fragments[@]}" >"$out/fragment.config"
 	KCONFIG_ALLCONFIG="$out/fragment.config" "${mk[@]}" "$baseconfig" >"$out/build.log" 2>&1 ||

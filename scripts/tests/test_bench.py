@@ -337,7 +337,10 @@ class QemuTest(unittest.TestCase):
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             with tempfile.TemporaryDirectory() as d:
-                code = (f'import sys; sys.path.insert(0, {os.path.dirname(HERE)!r}); '
+                # A shell runs a background job with SIGINT ignored; a
+                # terminal's Ctrl-C reaches a runner that has Python's handler.
+                code = (f'import sys, signal; sys.path.insert(0, {os.path.dirname(HERE)!r}); '
+                        f'signal.signal(signal.SIGINT, signal.default_int_handler); '
                         f'import bench_qemu; '
                         f'bench_qemu.run(["sleep", "{arg}"], {d + "/log"!r}, 600)')
                 runner = subprocess.Popen([sys.executable, '-c', code],
