@@ -23,10 +23,10 @@ machine=(--arch="$arch")
 # to the suite as zone_device_kunit.range.
 reserve() { args+=(--kernel_args="$1 zone_device_kunit.range=64M@$2"); }
 case $arch in
-x86_64) cross= ; reserve 'memmap=64M$0x3c000000' 0x3c000000 ;;
-arm64) cross=aarch64-linux-gnu- ; reserve mem=960M 0x7c000000 ;;	# RAM at 1 GiB
+x86_64) cross=$(cross_prefix x86_64); reserve 'memmap=64M$0x3c000000' 0x3c000000 ;;
+arm64) cross=$(cross_prefix arm64); reserve mem=960M 0x7c000000 ;;	# RAM at 1 GiB
 ppc64le)
-	cross=powerpc64le-linux-gnu-
+	cross=$(cross_prefix powerpc)
 	reserve mem=960M 0x3c000000
 	machine=(--qemu_config="$TOP/kunit/qemu_configs/ppc64le.py")
 	args+=(--kconfig_add=CONFIG_DEBUG_KERNEL=y --kconfig_add=CONFIG_DEBUG_VM=y

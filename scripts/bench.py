@@ -7,9 +7,10 @@
 
 A run passes only if the guest printed "bench-guest: PASS", QEMU exited on
 its own before the timeout, every KUnit and guest test passed (a skip is not
-a pass), every KUnit suite built in (by name, from the source) and every guest
-test asked for (bench.tests=, else all of guest/tests) has a result, and the console holds no splat (bench_log.SPLATS).  The verdict is
-the last line printed; the exit status is 0 for PASS, 1 for FAIL.
+a pass), every KUnit suite built in (by name, from the source) and every
+guest test asked for (bench.tests=, else all of guest/tests) has a result,
+and the console holds no splat (bench_log.SPLATS).  The verdict is the last
+line printed; the exit status is 0 for PASS, 1 for FAIL.
 """
 
 import argparse
@@ -63,7 +64,9 @@ def expected_kunit_suites(kbuild):
 
     For every CONFIG_*_KUNIT_TEST=y of its .config, the objects that the
     source tree's Makefiles build for it, and the suites that their C files
-    register with kunit_test_suites().
+    register with kunit_test_suites().  A config whose suites cannot be
+    found there is expected under a name no result has, so that the boot
+    fails and says so rather than expecting nothing.
     """
     try:
         with open(os.path.join(kbuild, '.config')) as f:
@@ -78,12 +81,14 @@ def expected_kunit_suites(kbuild):
         rules = subprocess.run(['git', '-C', src, 'grep', '-E',
                                 r'^obj-\$\(' + config + r'\)\s*\+?=', '--', '*Makefile'],
                                capture_output=True, text=True).stdout
+        found = []
         for rule in rules.splitlines():
             makefile, objs = rule.split(':', 1)
             for obj in objs.split('=', 1)[1].split():
                 c = os.path.join(src, os.path.dirname(makefile), obj[:-2] + '.c')
                 if obj.endswith('.o') and os.path.exists(c):
-                    names += kunit_suites_in(read_text(c))
+                    found += kunit_suites_in(read_text(c))
+        names += found or [f'({config}: no suite found in {src})']
     return names
 
 

@@ -219,6 +219,12 @@ kunit_test_suites(&a_suite,
             with open(os.path.join(kbuild, '.config'), 'w') as f:
                 f.write('CONFIG_ZD_KUNIT_TEST=y\n# CONFIG_OFF_KUNIT_TEST is not set\n')
             self.assertEqual(bench.expected_kunit_suites(kbuild), ['zd_suite'])
+            # A config whose suite the source does not show is not dropped.
+            with open(os.path.join(kbuild, '.config'), 'a') as f:
+                f.write('CONFIG_GONE_KUNIT_TEST=y\n')
+            self.assertEqual(bench.expected_kunit_suites(kbuild),
+                             [f'(CONFIG_GONE_KUNIT_TEST: no suite found in {kbuild}/source)',
+                              'zd_suite'])
 
     def test_timeout_fails(self):
         r = self.verdict('pass.log', qemu_status='timeout', seconds=30)
